@@ -1,0 +1,89 @@
+# zramfs - plain Makefile over pkg-config.
+#   make            build ./zramfs
+#   make run/stop   mount at $(MNT) with zram0 / unmount
+#   make check      install deps, build, run every test
+#   make check-asan sanitizer builds of the same tests
+
+CC       ?= cc
+MNT      ?= /run/zramfs
+SANITIZE ?=
+WERROR   ?=
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -D_FILE_OFFSET_BITS=64 -D_GNU_SOURCE -pthread \
+	    -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wno-unused-parameter $(WERROR) -I.
+ifneq ($(SANITIZE),)
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=$(SANITIZE)
+endif
+
+PKGS     := fuse3 liblz4 libzstd jansson
+HAVE_LZO := $(shell pkg-config --exists lzo2 && echo 1)
+HAVE_ZLIB:= $(shell pkg-config --exists zlib && echo 1)
+ifeq ($(HAVE_LZO),1)
+PKGS     += lzo2
+CFLAGS   += -DHAVE_LZO
+endif
+ifeq ($(HAVE_ZLIB),1)
+PKGS     += zlib
+CFLAGS   += -DHAVE_DEFLATE
+endif
+CFLAGS   += -DHAVE_LZ4 -DHAVE_ZSTD $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+LIB_SRCS := $(sort $(wildcard compress/*.c pool/*.c device/*.c control/*.c stats/*.c util/*.c))
+LIB_OBJS := $(LIB_SRCS:.c=.o)
+HDRS     := $(wildcard */*.h)
+UNIT_SRCS:= $(wildcard test/unit/test_*.c)
+UNIT_BINS:= $(UNIT_SRCS:.c=)
+
+all: zramfs
+
+zramfs: zramfs.o libzramfs.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+%.o: %.c $(HDRS) Makefile
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+libzramfs.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+test/unit/%: test/unit/%.c libzramfs.a $(HDRS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< libzramfs.a $(LDLIBS)
+
+units: $(UNIT_BINS)
+
+deps:
+	@./scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@./scripts/run.sh start $(MNT)
+
+stop:
+	@./scripts/run.sh stop $(MNT)
+
+check: deps
+	@$(MAKE) --no-print-directory all units
+	@./test/run.sh
+
+check-asan: deps
+	@$(MAKE) --no-print-directory clean
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined all units
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./test/run.sh
+	@$(MAKE) --no-print-directory clean
+
+check-tsan: deps
+	@$(MAKE) --no-print-directory clean
+	@$(MAKE) --no-print-directory SANITIZE=thread all units
+	@TSAN_OPTIONS=halt_on_error=1 ./test/run.sh
+	@$(MAKE) --no-print-directory clean
+
+bench: deps all
+	@./bench/run.sh
+
+clean:
+	rm -f zramfs *.o */*.o libzramfs.a $(UNIT_BINS)
+
+.PHONY: all units deps run stop check check-asan check-tsan bench clean

@@ -1,0 +1,446 @@
+/*
+ * io - the page I/O paths of a device (after zram_read_page,
+ * zram_write_page, zram_bio_discard).
+ *
+ * Write of a whole page:
+ *   same-filled? -> store the fill word, no allocation
+ *   compress with this worker's stream (no lock held)
+ *   result >= huge_class_size? -> store the page raw (HUGE)
+ *   zs_malloc; over mem_limit? -> free it, fail with -ENOSPC
+ *   copy into the object, then under the slot lock free the old object
+ *   and install the new one.
+ * A partial page is read, merged and written with its slot held, so a
+ * concurrent write to another part of the same page is never lost.
+ * Reads hold the slot lock while decompressing, so the object cannot be
+ * freed under them.  Errors are counted (failed_reads/failed_writes) and
+ * returned; nothing is acknowledged that was not stored.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "device/zdev_int.h"
+
+#define PAGE_MASK	((uint64_t)ZDEV_PAGE_SIZE - 1)
+
+/* per-thread scratch: a page for partial I/O, a buffer for compression */
+static __thread unsigned char tls_page[ZDEV_PAGE_SIZE]
+	__attribute__((aligned(64)));
+static __thread unsigned char tls_dst[ZCOMP_DST_SIZE]
+	__attribute__((aligned(64)));
+
+
+
+static uint64_t io_start(struct zdev *z)
+{
+	uint64_t now = zdev_now_ns();
+
+	if (atomic_fetch_add(&z->stats.in_flight, 1) == 0)
+		z->stats.busy_start_ns = now;
+	return now;
+}
+
+static void io_end(struct zdev *z, _Atomic uint64_t *ns, uint64_t start)
+{
+	uint64_t now = zdev_now_ns();
+
+	*ns += now - start;
+	if (atomic_fetch_sub(&z->stats.in_flight, 1) == 1 &&
+	    now > z->stats.busy_start_ns)
+		z->stats.busy_ns += now - z->stats.busy_start_ns;
+}
+
+static bool page_same_filled(const void *ptr, uint64_t *element)
+{
+	const uint64_t *page = ptr;
+	uint64_t val = page[0];
+	size_t pos, last = ZDEV_PAGE_SIZE / sizeof(*page) - 1;
+
+	/* check the last word first: most pages differ there quickly */
+	if (val != page[last])
+		return false;
+	for (pos = 1; pos < last; pos++)
+		if (page[pos] != val)
+			return false;
+	*element = val;
+	return true;
+}
+
+static void fill_page(void *ptr, uint64_t value)
+{
+	uint64_t *page = ptr;
+	size_t i;
+
+	if (!value) {
+		memset(ptr, 0, ZDEV_PAGE_SIZE);
+		return;
+	}
+	for (i = 0; i < ZDEV_PAGE_SIZE / sizeof(*page); i++)
+		page[i] = value;
+}
+
+void zdev_free_slot(struct zdev *z, struct zentry *e)
+{
+	struct zdev_counters *c = &z->stats;
+
+	zentry_clear(e, ZE_IDLE);
+	if (zentry_test(e, ZE_SAME)) {
+		zentry_clear(e, ZE_SAME);
+		c->same_pages--;
+		c->pages_stored--;
+		e->handle = 0;
+		return;
+	}
+	if (!e->handle)
+		return;
+	if (zentry_test(e, ZE_HUGE)) {
+		zentry_clear(e, ZE_HUGE);
+		c->huge_pages--;
+	}
+	zentry_clear(e, ZE_INCOMPRESSIBLE);
+	c->compr_data_size -= zentry_size(e);
+	zs_free(z->pool, e->handle);
+	e->handle = 0;
+	zentry_set_size(e, 0);
+	zentry_set_prio(e, 0);
+	c->pages_stored--;
+}
+
+/* read slot e into dst; caller holds its lock */
+static int read_slot(struct zdev *z, struct zentry *e, void *dst)
+{
+	const void *src;
+	uint32_t size;
+	int ret = 0;
+
+	if (zentry_test(e, ZE_SAME)) {
+		fill_page(dst, e->handle);
+		return 0;
+	}
+	if (!e->handle) {
+		memset(dst, 0, ZDEV_PAGE_SIZE);
+		return 0;
+	}
+	size = zentry_size(e);
+	src = zs_obj_read_begin(z->pool, e->handle);
+	if (size == ZDEV_PAGE_SIZE)
+		memcpy(dst, src, ZDEV_PAGE_SIZE);
+	else
+		ret = zcomp_decompress(z->comps[zentry_prio(e)], src, size,
+				       dst, ZDEV_PAGE_SIZE);
+	zs_obj_read_end(z->pool, e->handle);
+	return ret;
+}
+
+static int read_page(struct zdev *z, uint64_t index, void *dst)
+{
+	struct zentry *e = ztable_peek(&z->table, index);
+	int ret;
+
+	if (!e) {
+		memset(dst, 0, ZDEV_PAGE_SIZE);
+		return 0;
+	}
+	zentry_lock(e);
+	ret = read_slot(z, e, dst);
+	if (!ret)
+		e->atime = zdev_now_sec();
+	zentry_unlock(e);
+	return ret;
+}
+
+static void update_used_max(struct zdev *z, uint64_t pages)
+{
+	uint64_t cur = z->stats.max_used_pages;
+
+	while (pages > cur &&
+	       !atomic_compare_exchange_weak(&z->stats.max_used_pages, &cur,
+					     pages))
+		;
+}
+
+/*
+ * Store one page.  With locked, the caller holds e's lock (partial
+ * writes); otherwise e may be NULL and is looked up after compression.
+ */
+static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
+		      bool locked, const void *src)
+{
+	struct zdev_counters *c = &z->stats;
+	unsigned long handle = 0;
+	uint64_t element = 0, pages, limit;
+	size_t comp_len = ZCOMP_DST_SIZE;
+	const void *obj = tls_dst;
+	bool same, huge = false;
+	int ret;
+
+	same = page_same_filled(src, &element);
+	if (!same) {
+		ret = zcomp_compress(z->comps[0], src, ZDEV_PAGE_SIZE, tls_dst,
+				     &comp_len);
+		if (ret == -ENOSPC || (!ret && comp_len >= z->huge_class_size)) {
+			huge = true;
+			comp_len = ZDEV_PAGE_SIZE;
+			obj = src;
+		} else if (ret) {
+			return ret;
+		}
+		ret = zs_malloc(z->pool, comp_len, &handle);
+		if (ret)
+			return ret == -ENOMEM ? -ENOSPC : ret;
+		pages = zs_get_total_pages(z->pool);
+		update_used_max(z, pages);
+		limit = z->limit_pages;
+		if (limit && pages > limit) {
+			zs_free(z->pool, handle);
+			return -ENOSPC;
+		}
+		zs_obj_write(z->pool, handle, obj, comp_len);
+	}
+
+	if (!locked) {
+		e = ztable_get(&z->table, index);
+		if (!e) {
+			if (handle)
+				zs_free(z->pool, handle);
+			return -ENOMEM;
+		}
+		zentry_lock(e);
+	}
+	zdev_free_slot(z, e);
+	if (same) {
+		e->handle = element;
+		zentry_set(e, ZE_SAME);
+		c->same_pages++;
+	} else {
+		e->handle = handle;
+		zentry_set_size(e, comp_len);
+		if (huge) {
+			zentry_set(e, ZE_HUGE);
+			c->huge_pages++;
+			c->huge_pages_since++;
+		}
+		c->compr_data_size += comp_len;
+	}
+	e->atime = zdev_now_sec();
+	if (!locked)
+		zentry_unlock(e);
+	c->pages_stored++;
+	return 0;
+}
+
+/* read-modify-write of part of one page, slot held throughout */
+static int write_partial(struct zdev *z, uint64_t index, const void *buf,
+			 size_t off, size_t len)
+{
+	struct zentry *e = ztable_get(&z->table, index);
+	int ret;
+
+	if (!e)
+		return -ENOMEM;
+	zentry_lock(e);
+	ret = read_slot(z, e, tls_page);
+	if (!ret) {
+		if (buf)
+			memcpy(tls_page + off, buf, len);
+		else
+			memset(tls_page + off, 0, len);
+		ret = write_page(z, index, e, true, tls_page);
+	}
+	zentry_unlock(e);
+	return ret;
+}
+
+ssize_t zdev_read(struct zdev *z, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+	uint64_t start, index;
+	size_t done = 0, pofs, n;
+	int ret = 0;
+
+	start = io_start(z);
+	pthread_rwlock_rdlock(&z->init_lock);
+	if (off >= z->disksize) {
+		if (off > z->disksize || !z->init_done)
+			z->stats.invalid_io += off > z->disksize;
+		len = 0;
+	} else if (len > z->disksize - off) {
+		len = z->disksize - off;
+	}
+	while (done < len) {
+		index = (off + done) >> ZDEV_PAGE_SHIFT;
+		pofs = (off + done) & PAGE_MASK;
+		n = ZDEV_PAGE_SIZE - pofs;
+		if (n > len - done)
+			n = len - done;
+		if (n == ZDEV_PAGE_SIZE) {
+			ret = read_page(z, index, p + done);
+		} else {
+			ret = read_page(z, index, tls_page);
+			if (!ret)
+				memcpy(p + done, tls_page + pofs, n);
+		}
+		if (ret)
+			break;
+		done += n;
+	}
+	pthread_rwlock_unlock(&z->init_lock);
+	if (ret) {
+		z->stats.failed_reads++;
+		ret = -EIO;
+	}
+	z->stats.rd_ios++;
+	z->stats.rd_sectors += done >> 9;
+	io_end(z, &z->stats.rd_ns, start);
+	return ret ? ret : (ssize_t)done;
+}
+
+ssize_t zdev_write(struct zdev *z, const void *buf, size_t len, uint64_t off)
+{
+	const unsigned char *p = buf;
+	uint64_t start, index;
+	size_t done = 0, pofs, n;
+	int ret = 0;
+
+	start = io_start(z);
+	pthread_rwlock_rdlock(&z->init_lock);
+	if (len && off >= z->disksize) {
+		/* a block device does not grow: past the end is an error */
+		z->stats.invalid_io++;
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	if (len > z->disksize - off)
+		len = z->disksize - off;
+	while (done < len) {
+		index = (off + done) >> ZDEV_PAGE_SHIFT;
+		pofs = (off + done) & PAGE_MASK;
+		n = ZDEV_PAGE_SIZE - pofs;
+		if (n > len - done)
+			n = len - done;
+		if (n == ZDEV_PAGE_SIZE)
+			ret = write_page(z, index, NULL, false, p + done);
+		else
+			ret = write_partial(z, index, p + done, pofs, n);
+		if (ret) {
+			z->stats.failed_writes++;
+			break;
+		}
+		done += n;
+	}
+out_unlock:
+	pthread_rwlock_unlock(&z->init_lock);
+	z->stats.wr_ios++;
+	z->stats.wr_sectors += done >> 9;
+	io_end(z, &z->stats.wr_ns, start);
+	/* a write is acknowledged only as far as it was stored */
+	if (ret && done)
+		return done;
+	return ret ? ret : (ssize_t)done;
+}
+
+int zdev_discard(struct zdev *z, uint64_t off, uint64_t len)
+{
+	uint64_t start, index, end, first, last;
+	struct zentry *e;
+	int ret = 0;
+
+	start = io_start(z);
+	pthread_rwlock_rdlock(&z->init_lock);
+	if (off >= z->disksize || !len) {
+		ret = off > z->disksize ? -EINVAL : 0;
+		goto out_unlock;
+	}
+	if (len > z->disksize - off)
+		len = z->disksize - off;
+	end = off + len;
+	first = (off + PAGE_MASK) >> ZDEV_PAGE_SHIFT;
+	last = end >> ZDEV_PAGE_SHIFT;
+	/* partial pages at the edges are zeroed in place */
+	if ((off & PAGE_MASK) || first > last) {
+		uint64_t pend = first > last ? end : first << ZDEV_PAGE_SHIFT;
+
+		if (pend > off)
+			ret = write_partial(z, off >> ZDEV_PAGE_SHIFT, NULL,
+					    off & PAGE_MASK, pend - off);
+		if (ret)
+			goto out_fail;
+	}
+	if (first < last && (end & PAGE_MASK)) {
+		ret = write_partial(z, last, NULL, 0, end & PAGE_MASK);
+		if (ret)
+			goto out_fail;
+	}
+	for (index = first; index < last; index++) {
+		if (!(index & (ZT_CHUNK_PAGES - 1)) || index == first) {
+			uint64_t next = ztable_next_chunk(&z->table, index);
+
+			/* whole never-written chunks: count, nothing to free */
+			if (next > index) {
+				next = next < last ? next : last;
+				z->stats.notify_free += next - index;
+				index = next - 1;
+				continue;
+			}
+		}
+		e = ztable_peek(&z->table, index);
+		zentry_lock(e);
+		zdev_free_slot(z, e);
+		zentry_unlock(e);
+		z->stats.notify_free++;
+	}
+	z->stats.dc_ios++;
+	z->stats.dc_sectors += len >> 9;
+	goto out_unlock;
+out_fail:
+	z->stats.failed_writes++;
+out_unlock:
+	pthread_rwlock_unlock(&z->init_lock);
+	io_end(z, &z->stats.dc_ns, start);
+	return ret;
+}
+
+off_t zdev_seek(struct zdev *z, uint64_t off, int whence)
+{
+	uint64_t index, nr;
+	struct zentry *e;
+	off_t ret = -ENXIO;
+	bool data;
+
+	pthread_rwlock_rdlock(&z->init_lock);
+	if (off >= z->disksize)
+		goto out_unlock;
+	nr = z->table.nr_pages;
+	for (index = off >> ZDEV_PAGE_SHIFT; index < nr; index++) {
+		if (!(index & (ZT_CHUNK_PAGES - 1)) ||
+		    index == off >> ZDEV_PAGE_SHIFT) {
+			uint64_t next = ztable_next_chunk(&z->table, index);
+
+			if (next > index) {
+				if (whence == SEEK_HOLE)
+					break;
+				index = next - 1;
+				continue;
+			}
+		}
+		e = ztable_peek(&z->table, index);
+		data = zentry_allocated(e);
+		if (data == (whence == SEEK_DATA))
+			break;
+	}
+	if (index < nr) {
+		ret = index << ZDEV_PAGE_SHIFT;
+		if ((uint64_t)ret < off)
+			ret = off;
+	} else if (whence == SEEK_HOLE) {
+		ret = z->disksize;
+	}
+out_unlock:
+	pthread_rwlock_unlock(&z->init_lock);
+	return ret;
+}
+
+void zdev_flush(struct zdev *z)
+{
+	z->stats.fl_ios++;
+}

@@ -1,0 +1,78 @@
+/*
+ * zdev - one zram device: configuration, lifecycle and page I/O.
+ *
+ * State machine (as the kernel's): uninitialised (disksize 0, algorithm
+ * and limits configurable) --disksize--> initialised (I/O served; only
+ * mem_limit and counters change) --reset--> uninitialised.
+ *
+ * All functions return 0 or -errno (sizes as ssize_t).  The control layer
+ * parses and validates; zdev applies, taking the device's own locks.
+ */
+#ifndef ZRAMFS_ZDEV_H
+#define ZRAMFS_ZDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "compress/zcomp.h"
+#include "stats/zstats.h"
+
+#define ZDEV_PAGE_SHIFT		12
+#define ZDEV_PAGE_SIZE		(1u << ZDEV_PAGE_SHIFT)
+#define ZDEV_MAX_COMPS		4	/* primary + 3 recompression algorithms */
+#define ZDEV_ALGO_NAME_MAX	128	/* kernel ZRAM_MAX_ALGO_NAME_SZ */
+#define ZDEV_DEFAULT_COMP	"lz4"
+
+struct zdev;
+
+int zdev_create(int id, struct zdev **out);
+/* frees everything; the caller guarantees no user is left */
+void zdev_destroy(struct zdev *z);
+int zdev_id(const struct zdev *z);
+
+/* -- configuration ------------------------------------------------------ */
+bool zdev_initialized(struct zdev *z);
+uint64_t zdev_disksize(struct zdev *z);
+/* size is page-aligned up; -EINVAL for 0, -EBUSY once initialised,
+ * -ENOMEM when the device's structures cannot be had */
+int zdev_set_disksize(struct zdev *z, uint64_t size);
+/* -EINVAL unknown algorithm (checked first), -EBUSY once initialised */
+int zdev_set_comp(struct zdev *z, unsigned int prio, const char *name);
+/* name of the algorithm at prio into buf ("" if none); returns buf */
+const char *zdev_comp(struct zdev *z, unsigned int prio, char *buf,
+		      size_t size);
+/*
+ * algorithm_params: prio, or algo (a name set at some priority) selects
+ * the slot; level/dict as in zcomp_params (dict_path NULL for none).
+ */
+int zdev_set_params(struct zdev *z, int prio, const char *algo, int level,
+		    const char *dict_path);
+void zdev_set_mem_limit(struct zdev *z, uint64_t bytes);
+void zdev_reset_mem_used_max(struct zdev *z);
+/* -EBUSY while open; frees every page and restores all defaults */
+int zdev_reset(struct zdev *z);
+/* -EINVAL if not initialised */
+int zdev_compact(struct zdev *z);
+
+/* -- users of the image -------------------------------------------------- */
+void zdev_open(struct zdev *z);
+void zdev_release(struct zdev *z);
+int zdev_open_count(struct zdev *z);
+
+/* -- I/O: byte ranges, any alignment --------------------------------------- */
+/* bytes read (short/0 at the end of the device) or -errno */
+ssize_t zdev_read(struct zdev *z, void *buf, size_t len, uint64_t off);
+/* bytes written or -errno; never extends the device (-ENOSPC past end) */
+ssize_t zdev_write(struct zdev *z, const void *buf, size_t len, uint64_t off);
+/* free (punch) or zero the range: both read back as zeros afterwards */
+int zdev_discard(struct zdev *z, uint64_t off, uint64_t len);
+/* SEEK_DATA / SEEK_HOLE: resulting offset or -ENXIO */
+off_t zdev_seek(struct zdev *z, uint64_t off, int whence);
+/* count a flush (fsync) in stat */
+void zdev_flush(struct zdev *z);
+
+void zdev_stats(struct zdev *z, struct zstats *s);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * zs_pool - a size-class allocator of compressed objects (zsmalloc's design).
+ *
+ * Objects of 1..ZS_MAX_ALLOC_SIZE bytes are packed into "zspages": runs of
+ * 1..4 contiguous 4 KiB pages carved from large anonymous arenas, each
+ * zspage serving one size class.  Callers hold opaque handles (never 0); a
+ * handle names an indirection slot so compaction can move objects.
+ * mem_used is counted in pool pages, as the kernel counts zsmalloc pages.
+ * Pages of a zspage that becomes empty go back to the OS at once.
+ */
+#ifndef ZRAMFS_ZSMALLOC_H
+#define ZRAMFS_ZSMALLOC_H
+
+#include <stddef.h>
+
+#define ZS_PAGE_SIZE		4096
+#define ZS_MAX_ALLOC_SIZE	ZS_PAGE_SIZE
+
+struct zs_pool;
+
+struct zs_pool_stats {
+	unsigned long pages_compacted;	/* pages freed by compaction, total */
+};
+
+/* NULL on ENOMEM */
+struct zs_pool *zs_create_pool(const char *name);
+/* frees every object and returns all memory to the OS */
+void zs_destroy_pool(struct zs_pool *pool);
+
+/*
+ * Allocate an object of size bytes (1..ZS_MAX_ALLOC_SIZE).  Returns 0 and
+ * a handle in *handle, or -ENOMEM (no memory), -EINVAL (bad size).
+ * Never sleeps waiting for memory.
+ */
+int zs_malloc(struct zs_pool *pool, size_t size, unsigned long *handle);
+void zs_free(struct zs_pool *pool, unsigned long handle);
+
+/*
+ * Access an object.  read_begin returns a pointer to the object's bytes,
+ * valid (not moved by compaction) until the matching read_end.  write
+ * copies len bytes (<= the allocated size) into the object.
+ * The caller guarantees the handle is not freed meanwhile.
+ */
+const void *zs_obj_read_begin(struct zs_pool *pool, unsigned long handle);
+void zs_obj_read_end(struct zs_pool *pool, unsigned long handle);
+void zs_obj_write(struct zs_pool *pool, unsigned long handle,
+		  const void *src, size_t len);
+
+/* pages currently held for objects (what mem_used_total counts) */
+unsigned long zs_get_total_pages(struct zs_pool *pool);
+/* move objects to empty sparse zspages and free them; returns pages freed */
+unsigned long zs_compact(struct zs_pool *pool);
+void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *stats);
+/*
+ * Objects of this size or larger get a class with one object per page:
+ * zram stores pages that compress to >= this size raw (huge).
+ */
+size_t zs_huge_class_size(struct zs_pool *pool);
+
+#endif

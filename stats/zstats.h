@@ -1,0 +1,59 @@
+/*
+ * zstats - one snapshot of a device's counters and its renderings.
+ *
+ * The device fills a struct zstats under its init lock; every file that
+ * shows counters (mm_stat, io_stat, bd_stat, stat, debug_stat, JSON) is
+ * rendered from one snapshot, so two renderings of it cannot disagree.
+ * Formats are the kernel's, byte for byte.
+ */
+#ifndef ZRAMFS_ZSTATS_H
+#define ZRAMFS_ZSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct zstats {
+	/* mm_stat, in bytes except the page counts */
+	uint64_t orig_data_size;
+	uint64_t compr_data_size;
+	uint64_t mem_used_total;
+	uint64_t mem_limit;
+	uint64_t mem_used_max;
+	uint64_t same_pages;
+	uint64_t pages_compacted;
+	uint64_t huge_pages;
+	uint64_t huge_pages_since;
+	/* io_stat */
+	uint64_t failed_reads;
+	uint64_t failed_writes;
+	uint64_t invalid_io;
+	uint64_t notify_free;
+	/* debug_stat */
+	uint64_t miss_free;
+	/* bd_stat, in 4 KiB pages */
+	uint64_t bd_count;
+	uint64_t bd_reads;
+	uint64_t bd_writes;
+	/* stat: block-layer I/O accounting (Documentation/block/stat.rst) */
+	uint64_t rd_ios, rd_sectors, rd_ticks;
+	uint64_t wr_ios, wr_sectors, wr_ticks;
+	uint64_t in_flight, io_ticks, time_in_queue;
+	uint64_t dc_ios, dc_sectors, dc_ticks;
+	uint64_t fl_ios, fl_ticks;
+	/* extras for JSON */
+	uint64_t disksize;
+	uint64_t meta_bytes;
+	int initstate;
+	const char *comp_algorithm;
+};
+
+ssize_t zstats_mm_stat(const struct zstats *s, char *buf, size_t size);
+ssize_t zstats_io_stat(const struct zstats *s, char *buf, size_t size);
+ssize_t zstats_bd_stat(const struct zstats *s, char *buf, size_t size);
+ssize_t zstats_stat(const struct zstats *s, char *buf, size_t size);
+ssize_t zstats_debug_stat(const struct zstats *s, char *buf, size_t size);
+/* JSON object of every counter (named as in the admin guide); malloc'd */
+char *zstats_json(const struct zstats *s);
+
+#endif
