@@ -1,0 +1,51 @@
+#!/bin/bash
+# run.sh - run every unit test binary and integration script; count the
+# PASS/FAIL lines they print.  A test that exits non-zero without printing
+# a FAIL line counts as one failure; so does one that times out.
+# Last line: "N passed, N failed".  Exit status 1 on any failure.
+# Usage: test/run.sh [PATTERN]   (only tests whose name contains PATTERN)
+set -u
+cd "$(dirname "$0")/.."
+pat=${1:-}
+TEST_TIMEOUT=${TEST_TIMEOUT:-900}
+pass=0 fail=0
+failed_tests=()
+logdir=$(mktemp -d /tmp/zramfs-check.XXXXXX)
+
+run_one() {
+	local name=$1; shift
+	local log="$logdir/$(basename "$name").log" rc p f
+	local t0=$SECONDS
+	timeout -k 10 "$TEST_TIMEOUT" "$@" > "$log" 2>&1
+	rc=$?
+	p=$(grep -c '^PASS ' "$log")
+	f=$(grep -c '^FAIL ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "FAIL $name: exit status $rc$([ $rc -eq 124 ] && echo ' (timeout)')" >> "$log"
+	fi
+	pass=$((pass + p)); fail=$((fail + f))
+	printf '%-40s %4d passed %3d failed  %3ds\n' "$name" "$p" "$f" $((SECONDS - t0))
+	if [ "$f" -gt 0 ]; then
+		failed_tests+=("$name")
+		grep '^FAIL ' "$log" | sed 's/^/    /'
+		echo "    --- last lines of $log:"
+		tail -n 15 "$log" | sed 's/^/    | /'
+	fi
+}
+
+for t in test/unit/test_*; do
+	[ -x "$t" ] && [ -f "$t" ] || continue
+	case $t in *.c) continue ;; esac
+	[ -n "$pat" ] && [[ $t != *"$pat"* ]] && continue
+	run_one "$t" "$t"
+done
+for t in test/integration/*.sh; do
+	[ -f "$t" ] || continue
+	[ -n "$pat" ] && [[ $t != *"$pat"* ]] && continue
+	run_one "$t" bash "$t"
+done
+[ ${#failed_tests[@]} -gt 0 ] && echo "failed: ${failed_tests[*]} (logs in $logdir)"
+[ "$fail" -eq 0 ] && rm -rf "$logdir"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
