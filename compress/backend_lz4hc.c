@@ -1,0 +1,149 @@
+/*
+ * backend_lz4hc.c - LZ4 high compression (liblz4's lz4hc) for zcomp.
+ *
+ * Output is plain LZ4 (any LZ4 decoder reads it); levels 1..12, default
+ * LZ4HC_CLEVEL_DEFAULT (9).  A context holds one LZ4_streamHC_t (256 KiB),
+ * initialised once and restarted per page with LZ4_resetStreamHC_fast(),
+ * which reuses the tables instead of clearing them every call as
+ * LZ4_compress_HC_extStateHC() does.
+ *
+ * A dictionary is loaded once into a template stream (LZ4_loadDictHC) and
+ * copied per page: copying 256 KiB is far cheaper than inserting up to
+ * 64 KiB of dictionary positions again.  Only its last 64 KiB is usable.
+ */
+/* the Makefile compiles every backend; only configured ones have code */
+#ifdef HAVE_LZ4
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lz4.h>
+#include <lz4hc.h>
+
+#include "compress/zcomp.h"
+
+#define LZ4HC_DICT_WINDOW	(64 * 1024)
+
+struct lz4hc_priv {
+	int level;
+	const char *dict;	/* the last 64 KiB of params->dict */
+	int dict_sz;
+	LZ4_streamHC_t *tmpl;	/* dict already inserted, or NULL */
+};
+
+struct lz4hc_ctx {
+	LZ4_streamHC_t stream;
+	const struct lz4hc_priv *priv;
+};
+
+static int lz4hc_setup_params(const struct zcomp_params *params, void **priv)
+{
+	struct lz4hc_priv *p;
+	int level = params->level;
+
+	if (level == ZCOMP_LEVEL_DEFAULT)
+		level = LZ4HC_CLEVEL_DEFAULT;
+	if (level < 1 || level > LZ4HC_CLEVEL_MAX)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->level = level;
+	if (params->dict && params->dict_sz) {
+		size_t sz = params->dict_sz;
+
+		if (sz > LZ4HC_DICT_WINDOW)
+			sz = LZ4HC_DICT_WINDOW;
+		p->dict = (const char *)params->dict + params->dict_sz - sz;
+		p->dict_sz = (int)sz;
+		p->tmpl = malloc(sizeof(*p->tmpl));
+		if (!p->tmpl) {
+			free(p);
+			return -ENOMEM;
+		}
+		LZ4_initStreamHC(p->tmpl, sizeof(*p->tmpl));
+		LZ4_resetStreamHC_fast(p->tmpl, level);
+		LZ4_loadDictHC(p->tmpl, p->dict, p->dict_sz);
+	}
+	*priv = p;
+	return 0;
+}
+
+static void lz4hc_release_params(void *priv)
+{
+	struct lz4hc_priv *p = priv;
+
+	if (p)
+		free(p->tmpl);
+	free(p);
+}
+
+static void *lz4hc_create_ctx(const struct zcomp_params *params, void *priv)
+{
+	struct lz4hc_ctx *ctx = malloc(sizeof(*ctx));
+
+	if (!ctx)
+		return NULL;
+	LZ4_initStreamHC(&ctx->stream, sizeof(ctx->stream));
+	ctx->priv = priv;
+	return ctx;
+}
+
+static void lz4hc_destroy_ctx(void *ctx)
+{
+	free(ctx);
+}
+
+static int lz4hc_compress(void *c, const void *src, size_t src_len,
+			  void *dst, size_t *dst_len)
+{
+	struct lz4hc_ctx *ctx = c;
+	const struct lz4hc_priv *p = ctx->priv;
+	int cap, ret;
+
+	if (src_len > LZ4_MAX_INPUT_SIZE)
+		return -EINVAL;
+	cap = *dst_len > INT_MAX ? INT_MAX : (int)*dst_len;
+	if (p->tmpl)
+		memcpy(&ctx->stream, p->tmpl, sizeof(ctx->stream));
+	else
+		LZ4_resetStreamHC_fast(&ctx->stream, p->level);
+	ret = LZ4_compress_HC_continue(&ctx->stream, src, dst, (int)src_len,
+				       cap);
+	if (ret <= 0)
+		return -ENOSPC;
+	*dst_len = (size_t)ret;
+	return 0;
+}
+
+static int lz4hc_decompress(void *c, const void *src, size_t src_len,
+			    void *dst, size_t dst_len)
+{
+	const struct lz4hc_priv *p = ((struct lz4hc_ctx *)c)->priv;
+	int ret;
+
+	if (src_len > INT_MAX || dst_len > INT_MAX)
+		return -EIO;
+	if (p->dict)
+		ret = LZ4_decompress_safe_usingDict(src, dst, (int)src_len,
+						    (int)dst_len, p->dict,
+						    p->dict_sz);
+	else
+		ret = LZ4_decompress_safe(src, dst, (int)src_len,
+					  (int)dst_len);
+	return ret == (int)dst_len ? 0 : -EIO;
+}
+
+const struct zcomp_ops zcomp_lz4hc_ops = {
+	.name		= "lz4hc",
+	.setup_params	= lz4hc_setup_params,
+	.release_params	= lz4hc_release_params,
+	.create_ctx	= lz4hc_create_ctx,
+	.destroy_ctx	= lz4hc_destroy_ctx,
+	.compress	= lz4hc_compress,
+	.decompress	= lz4hc_decompress,
+};
+
+#endif /* HAVE_LZ4 */
