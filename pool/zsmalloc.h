@@ -2,7 +2,7 @@
  * zs_pool - a size-class allocator of compressed objects (zsmalloc's design).
  *
  * Objects of 1..ZS_MAX_ALLOC_SIZE bytes are packed into "zspages": runs of
- * 1..4 contiguous 4 KiB pages carved from large anonymous arenas, each
+ * 1..8 contiguous 4 KiB pages carved from large anonymous arenas, each
  * zspage serving one size class.  Callers hold opaque handles (never 0); a
  * handle names an indirection slot so compaction can move objects.
  * mem_used is counted in pool pages, as the kernel counts zsmalloc pages.
