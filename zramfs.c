@@ -34,8 +34,10 @@
 #include <fuse_lowlevel.h>
 
 #include "control/attrs.h"
+#include "control/parse.h"
 #include "device/registry.h"
 #include "device/zdev.h"
+#include "util/harden.h"
 #include "util/zlog.h"
 
 #define INO_ROOT	1
@@ -479,6 +481,7 @@ static void zfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	void *buf;
 
 	if (n.kind == K_IMAGE) {
+		harden_thread();
 		buf = size <= MAX_IO ? read_buffer() : NULL;
 		if (!buf) {
 			fuse_reply_err(req, size <= MAX_IO ? ENOMEM : EINVAL);
@@ -511,6 +514,7 @@ static void zfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	ssize_t ret;
 
 	if (n.kind == K_IMAGE) {
+		harden_thread();
 		ret = zdev_write((struct zdev *)(uintptr_t)fi->fh, buf, size,
 				 off);
 	} else {
@@ -640,12 +644,16 @@ static const struct fuse_lowlevel_ops zfs_ops = {
 struct zopts {
 	int num_devices;
 	int threads;
+	char *mem_cap;
+	int no_mlock;
 };
 
 #define ZOPT(t, p) { t, offsetof(struct zopts, p), 0 }
 static const struct fuse_opt zopt_spec[] = {
 	ZOPT("num_devices=%d", num_devices),
 	ZOPT("threads=%d", threads),
+	ZOPT("mem_cap=%s", mem_cap),
+	ZOPT("no_mlock", no_mlock),
 	FUSE_OPT_END
 };
 
@@ -657,8 +665,35 @@ static void usage(const char *prog)
 	       "  -d                 debug log (implies -f)\n"
 	       "  -o num_devices=N   devices created at start (default 1)\n"
 	       "  -o threads=N       worker threads serving I/O (default %d)\n"
+	       "  -o mem_cap=SIZE    default mem_limit of every device (default: below\n"
+	       "                     the daemon's memory cgroup limit, else none)\n"
+	       "  -o no_mlock        do not lock the daemon's memory (not for swap)\n"
 	       "  -h, --help         this text\n"
 	       "  -V, --version      version\n", prog, DEF_THREADS);
+}
+
+/*
+ * The default mem_limit: -o mem_cap, else the memory cgroup's limit less
+ * headroom for the daemon's own buffers (1/8 of it, at least 48 MiB).
+ */
+static int set_mem_cap(const char *opt)
+{
+	uint64_t limit, cap = 0, headroom;
+
+	if (opt) {
+		if (zparse_size(opt, strlen(opt), &cap)) {
+			fprintf(stderr, "zramfs: bad option mem_cap=%s\n", opt);
+			return -1;
+		}
+	} else if ((limit = harden_cgroup_limit())) {
+		headroom = limit / 8 > (48u << 20) ? limit / 8 : (48u << 20);
+		cap = limit > 2 * headroom ? limit - headroom : limit / 2;
+		zlog(LOG_INFO, "memory cgroup limit %llu MiB: devices default "
+		     "to mem_limit %llu MiB", (unsigned long long)limit >> 20,
+		     (unsigned long long)cap >> 20);
+	}
+	zdev_set_default_mem_limit(cap);
+	return 0;
 }
 
 /* SIGTERM/SIGINT: exit only when no image is open (data would be lost) */
@@ -727,7 +762,9 @@ int main(int argc, char *argv[])
 			zo.threads, ZCOMP_MAX_WORKERS - 8);
 		goto out_args;
 	}
-	zlog_init(opts.debug, 0);
+	zlog_init(opts.debug, !opts.foreground);
+	if (set_mem_cap(zo.mem_cap))
+		goto out_args;
 	clock_gettime(CLOCK_REALTIME, &start_time);
 	pthread_key_create(&rbuf_key, free);
 	dev_attrs = zattr_dev_table(&nr_dev_attrs);
@@ -751,6 +788,8 @@ int main(int argc, char *argv[])
 		goto out_session;
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
+	if (!zo.no_mlock)
+		harden_process();
 	zlog(LOG_INFO, "mounted at %s with %d device(s), %d worker threads",
 	     opts.mountpoint, zo.num_devices, zo.threads);
 	cfg = fuse_loop_cfg_create();

@@ -31,6 +31,14 @@ uint32_t zdev_now_sec(void)
 	return (uint32_t)ts.tv_sec;
 }
 
+/* mem_limit a device starts with (and returns to on reset) */
+static _Atomic uint64_t default_limit_pages;
+
+void zdev_set_default_mem_limit(uint64_t bytes)
+{
+	default_limit_pages = (bytes + ZDEV_PAGE_SIZE - 1) >> ZDEV_PAGE_SHIFT;
+}
+
 static void set_defaults(struct zdev *z)
 {
 	unsigned int i;
@@ -41,7 +49,7 @@ static void set_defaults(struct zdev *z)
 		z->params[i].level = ZCOMP_LEVEL_DEFAULT;
 	}
 	strcpy(z->comp_algs[0], ZDEV_DEFAULT_COMP);
-	z->limit_pages = 0;
+	z->limit_pages = default_limit_pages;
 	z->disksize = 0;
 	memset(&z->stats, 0, sizeof(z->stats));
 }

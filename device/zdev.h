@@ -50,6 +50,12 @@ const char *zdev_comp(struct zdev *z, unsigned int prio, char *buf,
 int zdev_set_params(struct zdev *z, int prio, const char *algo, int level,
 		    const char *dict_path);
 void zdev_set_mem_limit(struct zdev *z, uint64_t bytes);
+/*
+ * The mem_limit new and reset devices get (0: none).  The daemon sets it
+ * below its memory cgroup's limit so writes fail before the cgroup's
+ * reclaim or OOM killer reaches the daemon; writing mem_limit overrides.
+ */
+void zdev_set_default_mem_limit(uint64_t bytes);
 void zdev_reset_mem_used_max(struct zdev *z);
 /* -EBUSY while open; frees every page and restores all defaults */
 int zdev_reset(struct zdev *z);

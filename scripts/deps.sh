@@ -3,7 +3,7 @@
 # Does nothing when everything is present; needs root otherwise.
 set -e
 PKGS="build-essential pkg-config libfuse3-dev fuse3 liblz4-dev libzstd-dev
-libjansson-dev liblzo2-dev zlib1g-dev util-linux e2fsprogs fio jq kmod
+libjansson-dev liblzo2-dev zlib1g-dev util-linux e2fsprogs fio jq
 clang procps psmisc"
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,108 @@
+/*
+ * harden - see harden.h.  Every step is best effort: a step the kernel
+ * refuses is logged once and the others still apply.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "util/harden.h"
+#include "util/zlog.h"
+
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT	4
+#endif
+#ifndef PR_SET_IO_FLUSHER
+#define PR_SET_IO_FLUSHER	57
+#endif
+
+static int io_flusher_ok = 1;
+static __thread int thread_done;
+
+void harden_process(void)
+{
+	int fd;
+
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
+		zlog(LOG_WARNING, "mlockall failed: %s: pages may be swapped",
+		     strerror(errno));
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "-1000", 5) != 5)
+		zlog(LOG_WARNING, "cannot lower oom_score_adj: %s",
+		     strerror(errno));
+	/* lowering it needs CAP_SYS_RESOURCE, as PR_SET_IO_FLUSHER does */
+	if (fd >= 0)
+		close(fd);
+	if (prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0)) {
+		io_flusher_ok = 0;
+		zlog(LOG_WARNING, "PR_SET_IO_FLUSHER refused (%s): relying on "
+		     "mlockall and mem_limit", strerror(errno));
+	}
+	thread_done = 1;
+}
+
+void harden_thread(void)
+{
+	if (thread_done)
+		return;
+	thread_done = 1;
+	if (io_flusher_ok)
+		prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0);
+}
+
+/* read one number from a cgroup file; "max" and absurd values are none */
+static uint64_t read_limit(const char *path)
+{
+	char buf[64];
+	uint64_t v;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	if (!strncmp(buf, "max", 3))
+		return 0;
+	v = strtoull(buf, NULL, 10);
+	/* v1 reports "no limit" as a page-rounded LONG_MAX */
+	return v >= (1ull << 60) ? 0 : v;
+}
+
+uint64_t harden_cgroup_limit(void)
+{
+	char line[512], path[768], *p;
+	uint64_t limit = 0;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	if (!f)
+		return 0;
+	while (!limit && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		/* v2: "0::/path"; v1: "N:memory:/path" (or with others) */
+		if (!strncmp(line, "0::", 3)) {
+			snprintf(path, sizeof(path),
+				 "/sys/fs/cgroup%s/memory.max", line + 3);
+			limit = read_limit(path);
+			continue;
+		}
+		p = strchr(line, ':');
+		if (!p || !strstr(p, "memory"))
+			continue;
+		p = strchr(p + 1, ':');
+		if (!p)
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/fs/cgroup/memory%s/memory.limit_in_bytes", p + 1);
+		limit = read_limit(path);
+	}
+	fclose(f);
+	return limit;
+}
