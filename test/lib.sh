@@ -134,13 +134,13 @@ do_umount() {
 }
 
 do_swapon() {
-	swapon "$@" || return 1
+	timeout 60 swapon "$@" || return 1
 	SWAPS+=("$1")
 }
 
 do_swapoff() {
 	local i
-	swapoff "$1" || return 1
+	timeout 120 swapoff "$1" || return 1
 	for i in "${!SWAPS[@]}"; do
 		[ "${SWAPS[i]}" = "$1" ] && unset 'SWAPS[i]'
 	done
@@ -149,3 +149,30 @@ do_swapoff() {
 
 # end of test: exit status reflects failures
 finish() { exit $_failed; }
+
+# -- memory cgroups (v1 or v2), recorded for removal ----------------------
+# mkcg NAME LIMIT -> prints the cgroup dir; cg_procs DIR -> its procs file
+mkcg() {
+	local dir
+	if [ -f /sys/fs/cgroup/cgroup.controllers ] &&
+	   grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
+		dir=/sys/fs/cgroup/$1
+		mkdir "$dir" || return 1
+		CGROUPS+=("$dir")
+		echo "$2" > "$dir/memory.max" || return 1
+	elif [ -d /sys/fs/cgroup/memory ]; then
+		dir=/sys/fs/cgroup/memory/$1
+		mkdir "$dir" || return 1
+		CGROUPS+=("$dir")
+		echo "$2" > "$dir/memory.limit_in_bytes" || return 1
+	else
+		echo "no memory cgroup controller" >&2
+		return 1
+	fi
+	echo "$dir"
+}
+# run_in_cg DIR CMD... : exec CMD inside the cgroup (in the background: $!)
+run_in_cg() {
+	local dir=$1; shift
+	exec sh -c 'echo $$ > "$1"; shift; exec "$@"' _ "$dir/cgroup.procs" "$@"
+}

@@ -46,6 +46,6 @@ for t in test/integration/*.sh; do
 	run_one "$t" bash "$t"
 done
 [ ${#failed_tests[@]} -gt 0 ] && echo "failed: ${failed_tests[*]} (logs in $logdir)"
-[ "$fail" -eq 0 ] && rm -rf "$logdir"
+[ "$fail" -eq 0 ] && [ -z "${KEEP_LOGS:-}" ] && rm -rf "$logdir"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,70 @@
+#!/bin/bash
+# swap.sh - zramfs as real swap under real memory pressure.
+# A memory-cgroup-limited memhog (256 MiB) fills 1 GiB with a per-page
+# pattern and verifies every page twice, swapping to a loop device over a
+# zramfs image.  Twice: daemon in the root cgroup, then daemon in its own
+# cgroup limited to 512 MiB.  In the second the acceptable outcomes are
+# success or clean failure (hog OOM-killed, errors counted): never a hang.
+# Every step is bounded by a timeout; nothing may be left in D state.
+. "$(dirname "$0")/../lib.sh"
+
+cc -O2 -o "$T/memhog" "$ROOT/test/memhog.c" || { fail "build memhog"; finish; }
+
+d_state() {
+	# tasks in D state among the daemon and the hog
+	local p
+	for p in "$@"; do
+		[ -n "$p" ] && ps -o stat= -p "$p" 2>/dev/null | grep -q '^D' && echo "$p"
+	done
+}
+
+run_placement() {
+	local where=$1 dcg="" hcg dev hog_rc z elapsed t0 used
+	if [ "$where" = own ]; then
+		dcg=$(mkcg "zramfs_test_daemon_$$" 512M) || { fail "$where: cgroup"; return; }
+		run_in_cg "$dcg" "$ZRAMFS" -f "$MNT" 2>>"$T/daemon.log" &
+		DPID=$!
+		for _ in $(seq 100); do is_mounted "$MNT" && break; sleep 0.1; done
+		is_mounted "$MNT" || { fail "$where: mount"; return; }
+	else
+		start_zramfs || { fail "$where: mount"; return; }
+	fi
+	z=$MNT/block/zram0
+	echo 1536M > "$z/disksize"
+	dev=$(attach "$MNT/dev/zram0") || { fail "$where: attach"; return; }
+	ok "$where: mkswap" timeout 60 mkswap "$dev"
+	ok "$where: swapon --discard=pages" do_swapon "$dev" --discard=pages --priority 32767
+	hcg=$(mkcg "zramfs_test_hog_$$_$where" 256M) || { fail "$where: hog cgroup"; return; }
+	t0=$SECONDS
+	timeout -k 5 300 sh -c 'echo $$ > "$1"; shift; exec "$@"' _ "$hcg/cgroup.procs" \
+		"$T/memhog" 1024 > "$T/hog.$where.log" 2>&1
+	hog_rc=$?
+	elapsed=$((SECONDS - t0))
+	echo "$where: hog rc=$hog_rc in ${elapsed}s; $(grep 'bad pages' "$T/hog.$where.log" | tail -1)"
+	echo "$where: mm_stat $(cat "$z/mm_stat"); io_stat $(cat "$z/io_stat")"
+	echo "$where: daemon VmHWM $(awk '/VmHWM/{print $2, $3}' /proc/$DPID/status)"
+	if [ "$where" = root ]; then
+		eq "$where: memhog verified every page" 0 "$hog_rc"
+	else
+		# success, or the hog killed by its cgroup's OOM killer
+		case $hog_rc in
+		0|137) pass "$where: memhog succeeded or was OOM-killed (rc $hog_rc)" ;;
+		*) fail "$where: memhog rc $hog_rc (124 = hang)" ;;
+		esac
+	fi
+	notok "$where: no bad pages" grep -q 'bad pages [1-9]' "$T/hog.$where.log"
+	ok "$where: daemon alive" kill -0 "$DPID"
+	eq "$where: nothing in D state" "" "$(d_state "$DPID")"
+	ok "$where: swapoff clean" do_swapoff "$dev"
+	used=$(field "$z/mm_stat" 3)
+	echo "$where: after swapoff mem_used_total=$used orig=$(field "$z/mm_stat" 1)"
+	ok "$where: memory back near zero after swapoff (<16 MiB: $used)" test "$used" -lt $((16 << 20))
+	ok "$where: detach" detach "$dev"
+	stop_zramfs
+	rmdir "$hcg" && CGROUPS=("${CGROUPS[@]/$hcg}")
+	[ -n "$dcg" ] && rmdir "$dcg" && CGROUPS=("${CGROUPS[@]/$dcg}")
+}
+
+run_placement root
+run_placement own
+finish
