@@ -696,34 +696,73 @@ static int set_mem_cap(const char *opt)
 	return 0;
 }
 
-/* SIGTERM/SIGINT: exit only when no image is open (data would be lost) */
-static void on_signal(int sig)
-{
-	static const char busy[] =
-		"zramfs: refusing to exit: a device image is open (detach it first)\n";
-	int ids[1];
+/*
+ * SIGTERM/SIGINT/SIGHUP are taken by a thread of their own (sigwait):
+ * while any image is open (a loop device, swap or filesystem on it) the
+ * daemon refuses to exit, logs the busy devices and keeps serving;
+ * otherwise it ends the loop, which unmounts and frees everything.
+ */
+static pthread_t main_thread;
 
-	if (zreg_busy(ids, 1) > 0) {
-		if (write(STDERR_FILENO, busy, sizeof(busy) - 1) < 0)
-			return;
-		return;
-	}
-	if (session)
-		fuse_session_exit(session);
+static void wake_main(int sig)
+{
+	/* only interrupts the main loop's sem_wait */
 }
 
-static int install_signals(void)
+static void *signal_thread(void *arg)
+{
+	sigset_t *set = arg;
+	int ids[ZREG_MAX_DEVICES], n, i, sig;
+	char msg[256];
+	size_t len;
+
+	for (;;) {
+		if (sigwait(set, &sig))
+			continue;
+		n = zreg_busy(ids, ZREG_MAX_DEVICES);
+		if (n == 0)
+			break;
+		len = 0;
+		msg[0] = '\0';
+		for (i = 0; i < n && len < sizeof(msg) - 16; i++)
+			len += snprintf(msg + len, sizeof(msg) - len, " zram%d",
+					ids[i]);
+		zlog(LOG_WARNING, "%s: not exiting: image open on%s (detach "
+		     "it first)", strsignal(sig), msg);
+	}
+	zlog(LOG_INFO, "%s: exiting", strsignal(sig));
+	fuse_session_exit(session);
+	pthread_kill(main_thread, SIGUSR1);
+	return NULL;
+}
+
+static sigset_t exit_signals;
+
+static int start_signal_thread(void)
 {
 	struct sigaction sa;
+	pthread_t tid;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_handler = wake_main;	/* no SA_RESTART: sem_wait returns */
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
-	    sigaction(SIGHUP, &sa, NULL))
+	if (sigaction(SIGUSR1, &sa, NULL))
 		return -1;
 	sa.sa_handler = SIG_IGN;
-	return sigaction(SIGPIPE, &sa, NULL);
+	if (sigaction(SIGPIPE, &sa, NULL))
+		return -1;
+	sigemptyset(&exit_signals);
+	sigaddset(&exit_signals, SIGTERM);
+	sigaddset(&exit_signals, SIGINT);
+	sigaddset(&exit_signals, SIGHUP);
+	/* blocked here, so in every thread created later */
+	if (pthread_sigmask(SIG_BLOCK, &exit_signals, NULL))
+		return -1;
+	main_thread = pthread_self();
+	if (pthread_create(&tid, NULL, signal_thread, &exit_signals))
+		return -1;
+	pthread_detach(tid);
+	return 0;
 }
 
 int main(int argc, char *argv[])
@@ -782,12 +821,16 @@ int main(int argc, char *argv[])
 	session = fuse_session_new(&args, &zfs_ops, sizeof(zfs_ops), NULL);
 	if (!session)
 		goto out_devs;
-	if (install_signals())
-		goto out_session;
 	if (fuse_session_mount(session, opts.mountpoint) != 0)
 		goto out_session;
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
+	/* after daemonizing: threads and locks do not survive fork */
+	if (start_signal_thread()) {
+		zlog(LOG_ERR, "cannot set up signal handling: %s",
+		     strerror(errno));
+		goto out_unmount;
+	}
 	if (!zo.no_mlock)
 		harden_process();
 	zlog(LOG_INFO, "mounted at %s with %d device(s), %d worker threads",

@@ -50,17 +50,26 @@ static void io_end(struct zdev *z, _Atomic uint64_t *ns, uint64_t start)
 		z->stats.busy_ns += now - z->stats.busy_start_ns;
 }
 
+/* word i of a page at any alignment (memcpy compiles to one load) */
+static inline uint64_t word_at(const unsigned char *p, size_t i)
+{
+	uint64_t v;
+
+	memcpy(&v, p + i * sizeof(v), sizeof(v));
+	return v;
+}
+
 static bool page_same_filled(const void *ptr, uint64_t *element)
 {
-	const uint64_t *page = ptr;
-	uint64_t val = page[0];
-	size_t pos, last = ZDEV_PAGE_SIZE / sizeof(*page) - 1;
+	const unsigned char *page = ptr;
+	size_t pos, last = ZDEV_PAGE_SIZE / sizeof(uint64_t) - 1;
+	uint64_t val = word_at(page, 0);
 
 	/* check the last word first: most pages differ there quickly */
-	if (val != page[last])
+	if (val != word_at(page, last))
 		return false;
 	for (pos = 1; pos < last; pos++)
-		if (page[pos] != val)
+		if (word_at(page, pos) != val)
 			return false;
 	*element = val;
 	return true;
@@ -68,15 +77,15 @@ static bool page_same_filled(const void *ptr, uint64_t *element)
 
 static void fill_page(void *ptr, uint64_t value)
 {
-	uint64_t *page = ptr;
+	unsigned char *page = ptr;
 	size_t i;
 
 	if (!value) {
 		memset(ptr, 0, ZDEV_PAGE_SIZE);
 		return;
 	}
-	for (i = 0; i < ZDEV_PAGE_SIZE / sizeof(*page); i++)
-		page[i] = value;
+	for (i = 0; i < ZDEV_PAGE_SIZE / sizeof(value); i++)
+		memcpy(page + i * sizeof(value), &value, sizeof(value));
 }
 
 void zdev_free_slot(struct zdev *z, struct zentry *e)
@@ -366,7 +375,7 @@ int zdev_discard(struct zdev *z, uint64_t off, uint64_t len)
 		if (ret)
 			goto out_fail;
 	}
-	if (first < last && (end & PAGE_MASK)) {
+	if (first <= last && (end & PAGE_MASK)) {
 		ret = write_partial(z, last, NULL, 0, end & PAGE_MASK);
 		if (ret)
 			goto out_fail;

@@ -11,7 +11,7 @@
 
 typedef unsigned long long ull;
 
-static ssize_t emit(char *buf, size_t size, int n)
+static ssize_t emit(size_t size, int n)
 {
 	if (n < 0)
 		return -EINVAL;
@@ -20,7 +20,7 @@ static ssize_t emit(char *buf, size_t size, int n)
 
 ssize_t zstats_mm_stat(const struct zstats *s, char *buf, size_t size)
 {
-	return emit(buf, size, snprintf(buf, size,
+	return emit(size, snprintf(buf, size,
 		"%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
 		(ull)s->orig_data_size, (ull)s->compr_data_size,
 		(ull)s->mem_used_total, (ull)s->mem_limit,
@@ -32,7 +32,7 @@ ssize_t zstats_mm_stat(const struct zstats *s, char *buf, size_t size)
 /* the kernel prints a literal 0 for invalid_io; ours counts, unpadded */
 ssize_t zstats_io_stat(const struct zstats *s, char *buf, size_t size)
 {
-	return emit(buf, size, snprintf(buf, size, "%8llu %8llu %llu %8llu\n",
+	return emit(size, snprintf(buf, size, "%8llu %8llu %llu %8llu\n",
 		(ull)s->failed_reads, (ull)s->failed_writes,
 		(ull)s->invalid_io, (ull)s->notify_free));
 }
@@ -40,13 +40,13 @@ ssize_t zstats_io_stat(const struct zstats *s, char *buf, size_t size)
 ssize_t zstats_bd_stat(const struct zstats *s, char *buf, size_t size)
 {
 	/* bd_count is shown in 4 KiB pages, as the kernel's FOUR_K() */
-	return emit(buf, size, snprintf(buf, size, "%8llu %8llu %8llu\n",
+	return emit(size, snprintf(buf, size, "%8llu %8llu %8llu\n",
 		(ull)s->bd_count, (ull)s->bd_reads, (ull)s->bd_writes));
 }
 
 ssize_t zstats_stat(const struct zstats *s, char *buf, size_t size)
 {
-	return emit(buf, size, snprintf(buf, size,
+	return emit(size, snprintf(buf, size,
 		"%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu "
 		"%8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
 		(ull)s->rd_ios, 0ULL, (ull)s->rd_sectors, (ull)s->rd_ticks,
@@ -58,7 +58,7 @@ ssize_t zstats_stat(const struct zstats *s, char *buf, size_t size)
 
 ssize_t zstats_debug_stat(const struct zstats *s, char *buf, size_t size)
 {
-	return emit(buf, size, snprintf(buf, size, "version: %d\n0 %8llu\n",
+	return emit(size, snprintf(buf, size, "version: %d\n0 %8llu\n",
 		1, (ull)s->miss_free));
 }
 
@@ -71,7 +71,8 @@ char *zstats_json(const struct zstats *s)
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I},"
-		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		" s:I, s:I, s:I}, s:{s:I}}",
 		"initstate", s->initstate,
 		"comp_algorithm", s->comp_algorithm,
 		"disksize", (json_int_t)s->disksize,
@@ -106,7 +107,12 @@ char *zstats_json(const struct zstats *s)
 		"io_ticks", (json_int_t)s->io_ticks,
 		"discard_ios", (json_int_t)s->dc_ios,
 		"discard_sectors", (json_int_t)s->dc_sectors,
-		"flush_ios", (json_int_t)s->fl_ios);
+		"flush_ios", (json_int_t)s->fl_ios,
+		"time_in_queue", (json_int_t)s->time_in_queue,
+		"discard_ticks", (json_int_t)s->dc_ticks,
+		"flush_ticks", (json_int_t)s->fl_ticks,
+		"debug_stat",
+		"miss_free", (json_int_t)s->miss_free);
 	if (!o)
 		return NULL;
 	out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);

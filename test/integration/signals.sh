@@ -1,0 +1,46 @@
+#!/bin/bash
+# signals.sh - SIGTERM/SIGINT while an image is open must not drop data:
+# the daemon refuses, says which device is busy, keeps serving; once no
+# image is open the same signal exits cleanly and unmounts.
+. "$(dirname "$0")/../lib.sh"
+
+start_zramfs || { fail "mount"; finish; }
+z=$MNT/block/zram0
+echo 64M > "$z/disksize"
+head -c 4M /dev/urandom > "$T/data"
+dd if="$T/data" of="$MNT/dev/zram0" bs=1M oflag=direct conv=notrunc status=none
+dev=$(attach "$MNT/dev/zram0") || { fail "attach"; finish; }
+
+for sig in TERM INT; do
+	kill -s $sig "$DPID"
+	sleep 0.5
+	ok "SIG$sig while attached: daemon still alive" kill -0 "$DPID"
+	ok "SIG$sig while attached: still mounted" is_mounted "$MNT"
+	ok "SIG$sig while attached: busy device named in the log" \
+		grep -q "not exiting: image open on zram0" "$T/daemon.log"
+	eq "SIG$sig while attached: data intact through the loop device" \
+		"$(sha256sum < "$T/data")" \
+		"$(dd if="$dev" bs=1M count=4 iflag=direct status=none | sha256sum)"
+done
+ok "new writes still served" dd if=/dev/zero of="$dev" bs=1M count=1 seek=8 oflag=direct status=none
+ok "detach" detach "$dev"
+
+kill -TERM "$DPID"
+for _ in $(seq 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+notok "SIGTERM when idle: daemon exited" kill -0 "$DPID"
+wait "$DPID"
+eq "SIGTERM when idle: exit status 0" 0 "$?"
+notok "SIGTERM when idle: unmounted" is_mounted "$MNT"
+DPID=""
+
+# unmount of an idle mount ends the daemon too
+start_zramfs || { fail "second mount"; finish; }
+echo 16M > "$MNT/block/zram0/disksize"
+dev=$(attach "$MNT/dev/zram0")
+notok "fusermount -u refused while an image is attached" fusermount3 -u "$MNT"
+ok "detach" detach "$dev"
+ok "fusermount -u when idle" fusermount3 -u "$MNT"
+for _ in $(seq 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+notok "daemon gone after unmount" kill -0 "$DPID"
+DPID=""
+finish
