@@ -19,9 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "device/parallel.h"
 #include "device/zdev_int.h"
 
 #define PAGE_MASK	((uint64_t)ZDEV_PAGE_SIZE - 1)
+/* writes this large are compressed by several threads at once */
+#define PAR_MIN_BYTES	(64u << 10)
 
 /* per-thread scratch: a page for partial I/O, a buffer for compression */
 static __thread unsigned char tls_page[ZDEV_PAGE_SIZE]
@@ -304,11 +307,93 @@ ssize_t zdev_read(struct zdev *z, void *buf, size_t len, uint64_t off)
 	return ret ? ret : (ssize_t)done;
 }
 
+/* one part of a write: a contiguous range, done sequentially */
+struct wpart {
+	struct zdev *z;
+	const unsigned char *buf;
+	uint64_t off;
+	size_t len;
+	size_t done;		/* bytes stored, from the start of the part */
+	int err;
+};
+
+static void write_range(void *arg)
+{
+	struct wpart *w = arg;
+	uint64_t index, pos;
+	size_t pofs, n;
+
+	w->done = 0;
+	w->err = 0;
+	while (w->done < w->len) {
+		pos = w->off + w->done;
+		index = pos >> ZDEV_PAGE_SHIFT;
+		pofs = pos & PAGE_MASK;
+		n = ZDEV_PAGE_SIZE - pofs;
+		if (n > w->len - w->done)
+			n = w->len - w->done;
+		if (n == ZDEV_PAGE_SIZE)
+			w->err = write_page(w->z, index, NULL, false,
+					    w->buf + w->done);
+		else
+			w->err = write_partial(w->z, index, w->buf + w->done,
+					       pofs, n);
+		if (w->err)
+			return;
+		w->done += n;
+	}
+}
+
+/*
+ * Split a large write at page boundaries over the helper threads; the
+ * acknowledged length is the prefix stored without a gap.
+ */
+static size_t write_split(struct zdev *z, const unsigned char *buf,
+			  uint64_t off, size_t len, int *err)
+{
+	struct wpart parts[ZPAR_MAX_PARTS];
+	void *args[ZPAR_MAX_PARTS];
+	int n = zpar_width(), i;
+	uint64_t pos = off, end = off + len, step;
+	size_t done = 0;
+
+	if (len < PAR_MIN_BYTES || n < 2) {
+		parts[0] = (struct wpart){ z, buf, off, len, 0, 0 };
+		write_range(&parts[0]);
+		*err = parts[0].err;
+		return parts[0].done;
+	}
+	if ((uint64_t)n > len / (PAR_MIN_BYTES / 2))
+		n = len / (PAR_MIN_BYTES / 2);
+	step = (len / n + PAGE_MASK) & ~PAGE_MASK;
+	for (i = 0; i < n && pos < end; i++) {
+		uint64_t stop = i == n - 1 ? end :
+			((pos + step) & ~PAGE_MASK);
+
+		if (stop > end || stop <= pos)
+			stop = end;
+		parts[i] = (struct wpart){ z, buf + (pos - off), pos,
+					   stop - pos, 0, 0 };
+		args[i] = &parts[i];
+		pos = stop;
+	}
+	n = i;
+	zpar_run(write_range, args, n);
+	*err = 0;
+	for (i = 0; i < n; i++) {
+		done += parts[i].done;
+		if (parts[i].err) {
+			*err = parts[i].err;
+			break;
+		}
+	}
+	return done;
+}
+
 ssize_t zdev_write(struct zdev *z, const void *buf, size_t len, uint64_t off)
 {
-	const unsigned char *p = buf;
-	uint64_t start, index;
-	size_t done = 0, pofs, n;
+	uint64_t start;
+	size_t done = 0;
 	int ret = 0;
 
 	start = io_start(z);
@@ -321,22 +406,9 @@ ssize_t zdev_write(struct zdev *z, const void *buf, size_t len, uint64_t off)
 	}
 	if (len > z->disksize - off)
 		len = z->disksize - off;
-	while (done < len) {
-		index = (off + done) >> ZDEV_PAGE_SHIFT;
-		pofs = (off + done) & PAGE_MASK;
-		n = ZDEV_PAGE_SIZE - pofs;
-		if (n > len - done)
-			n = len - done;
-		if (n == ZDEV_PAGE_SIZE)
-			ret = write_page(z, index, NULL, false, p + done);
-		else
-			ret = write_partial(z, index, p + done, pofs, n);
-		if (ret) {
-			z->stats.failed_writes++;
-			break;
-		}
-		done += n;
-	}
+	done = write_split(z, buf, off, len, &ret);
+	if (ret)
+		z->stats.failed_writes++;
 out_unlock:
 	pthread_rwlock_unlock(&z->init_lock);
 	z->stats.wr_ios++;

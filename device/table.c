@@ -7,13 +7,10 @@
  * the waiter sets ZE_WAITERS and sleeps on the word with futex(2).
  */
 #include <errno.h>
-#include <limits.h>
-#include <linux/futex.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "device/table.h"
+#include "util/futex.h"
 
 int ztable_init(struct ztable *t, uint64_t nr_pages)
 {
@@ -89,16 +86,6 @@ static inline void cpu_relax(void)
 #else
 	__asm__ __volatile__("" ::: "memory");
 #endif
-}
-
-static void futex_wait(_Atomic uint32_t *addr, uint32_t val)
-{
-	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
-}
-
-static void futex_wake_all(_Atomic uint32_t *addr)
-{
-	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
 void zentry_lock(struct zentry *e)
