@@ -9,12 +9,12 @@ MNT      ?= /run/zramfs
 SANITIZE ?=
 WERROR   ?=
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -D_FILE_OFFSET_BITS=64 -D_GNU_SOURCE -pthread \
+override CFLAGS += -std=gnu11 -D_FILE_OFFSET_BITS=64 -D_GNU_SOURCE -pthread \
 	    -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes \
 	    -Wmissing-prototypes -Wno-unused-parameter $(WERROR) -I.
 ifneq ($(SANITIZE),)
-CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
-LDFLAGS  += -fsanitize=$(SANITIZE)
+override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 PKGS     := fuse3 liblz4 libzstd jansson
@@ -22,14 +22,14 @@ HAVE_LZO := $(shell pkg-config --exists lzo2 && echo 1)
 HAVE_ZLIB:= $(shell pkg-config --exists zlib && echo 1)
 ifeq ($(HAVE_LZO),1)
 PKGS     += lzo2
-CFLAGS   += -DHAVE_LZO
+override CFLAGS += -DHAVE_LZO
 endif
 ifeq ($(HAVE_ZLIB),1)
 PKGS     += zlib
-CFLAGS   += -DHAVE_DEFLATE
+override CFLAGS += -DHAVE_DEFLATE
 endif
-CFLAGS   += -DHAVE_LZ4 -DHAVE_ZSTD $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+override CFLAGS += -DHAVE_LZ4 -DHAVE_ZSTD $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 LIB_SRCS := $(sort $(wildcard compress/*.c pool/*.c device/*.c control/*.c stats/*.c util/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
@@ -69,16 +69,10 @@ check: deps
 	@./test/run.sh
 
 check-asan: deps
-	@$(MAKE) --no-print-directory clean
-	@$(MAKE) --no-print-directory SANITIZE=address,undefined all units
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./test/run.sh
-	@$(MAKE) --no-print-directory clean
+	@./scripts/sanitize.sh address
 
 check-tsan: deps
-	@$(MAKE) --no-print-directory clean
-	@$(MAKE) --no-print-directory SANITIZE=thread all units
-	@TSAN_OPTIONS=halt_on_error=1 ./test/run.sh
-	@$(MAKE) --no-print-directory clean
+	@./scripts/sanitize.sh thread
 
 bench: deps all
 	@./bench/run.sh

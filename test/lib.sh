@@ -6,7 +6,8 @@
 # by its own id in the EXIT trap, never by name or wildcard.
 #
 #   start_zramfs [-o opts]     mount at $MNT, sets $DPID
-#   attach IMAGE               losetup (direct-io, 4K sectors) -> prints dev
+#   attach IMAGE               losetup (direct-io, 4K sectors) -> sets $DEV
+#                              (no $(...): the record must be made here)
 #   do_mount DEV DIR [opts]    mount a filesystem, recorded
 #   do_swapon DEV [opts]       swapon, recorded
 #   ok DESC CMD...             PASS if CMD succeeds
@@ -24,6 +25,10 @@ _failed=0
 
 _cleanup() {
 	local i
+	if [ "$_failed" != 0 ] && [ -s "$T/daemon.log" ]; then
+		echo "--- daemon log:"
+		tail -n 40 "$T/daemon.log"
+	fi
 	for ((i = ${#SWAPS[@]} - 1; i >= 0; i--)); do
 		timeout 120 swapoff "${SWAPS[i]}" 2>/dev/null
 	done
@@ -75,7 +80,7 @@ field() { awk -v n="$2" '{print $n}' "$1"; }
 is_mounted() { awk -v m="$1" '$2 == m {f=1} END {exit !f}' /proc/mounts; }
 
 start_zramfs() {
-	"$ZRAMFS" -f "$@" "$MNT" 2>>"$T/daemon.log" &
+	"$ZRAMFS" -f ${ZRAMFS_TEST_OPTS:-} "$@" "$MNT" 2>>"$T/daemon.log" &
 	DPID=$!
 	local i
 	for i in $(seq 100); do
@@ -103,10 +108,8 @@ stop_zramfs() {
 }
 
 attach() {
-	local dev
-	dev=$(losetup --direct-io=on --sector-size 4096 -f --show "$1") || return 1
-	LOOPS+=("$dev")
-	echo "$dev"
+	DEV=$(losetup --direct-io=on --sector-size 4096 -f --show "$1") || return 1
+	LOOPS+=("$DEV")
 }
 
 detach() {
@@ -151,7 +154,7 @@ do_swapoff() {
 finish() { exit $_failed; }
 
 # -- memory cgroups (v1 or v2), recorded for removal ----------------------
-# mkcg NAME LIMIT -> prints the cgroup dir; cg_procs DIR -> its procs file
+# mkcg NAME LIMIT -> sets $CG to the new cgroup's dir
 mkcg() {
 	local dir
 	if [ -f /sys/fs/cgroup/cgroup.controllers ] &&
@@ -169,7 +172,7 @@ mkcg() {
 		echo "no memory cgroup controller" >&2
 		return 1
 	fi
-	echo "$dir"
+	CG=$dir
 }
 # run_in_cg DIR CMD... : exec CMD inside the cgroup (in the background: $!)
 run_in_cg() {

@@ -165,8 +165,38 @@ if [ "$dict_compr" -gt 0 ] && [ "$dict_compr" -lt $((nodict_compr * 95 / 100)) ]
 	pass "dict shrinks text by > 5% ($dict_compr < $nodict_compr)"; else
 	fail "dict does not help: with $dict_compr, without $nodict_compr"; fi
 
+# the level is really applied
+lo=$(text_compr "algo=zstd level=1")
+hi=$(text_compr "algo=zstd level=12")
+if [ "$hi" -lt "$lo" ]; then pass "zstd level=12 beats level=1 ($hi < $lo)"; else
+	fail "zstd level ignored? level=12 $hi, level=1 $lo"; fi
+text_compr_algo() {	# ALGO PARAMS
+	echo 1 > "$B/reset"
+	echo "$1" > "$B/comp_algorithm"
+	echo "$2" > "$B/algorithm_params"
+	echo 64M > "$B/disksize"
+	dd if="$TEXT" of="$IMG" bs=1M oflag=direct conv=notrunc status=none
+	field "$B/mm_stat" 2
+}
+lo=$(text_compr_algo deflate "algo=deflate level=1")
+hi=$(text_compr_algo deflate "algo=deflate level=9")
+if [ "$hi" -lt "$lo" ]; then pass "deflate level=9 beats level=1 ($hi < $lo)"; else
+	fail "deflate level ignored? level=9 $hi, level=1 $lo"; fi
+
 # reset drops the params: a dictionary is not carried to a new init
+plain_zstd() {	# compr_data_size of TEXT with zstd and no algorithm_params
+	echo 1 > "$B/reset"
+	echo zstd > "$B/comp_algorithm"
+	echo 64M > "$B/disksize"
+	dd if="$TEXT" of="$IMG" bs=1M oflag=direct conv=notrunc status=none
+	field "$B/mm_stat" 2
+}
+base=$(plain_zstd)
+echo 1 > "$B/reset"
+echo zstd > "$B/comp_algorithm"
+echo "algo=zstd level=7 dict=$DICT" > "$B/algorithm_params"
 echo 1 > "$B/reset"
 eq "reset restores lz4" lz4 "$(selected)"
+eq "reset drops dict and level" "$base" "$(plain_zstd)"
 
 finish

@@ -29,7 +29,8 @@ ok "fio 4 jobs randrw crc32c on the image" fio_job "$MNT/dev/zram0" image
 eq "fio on the image: 0 errors" 0 "$(fio_errors image)"
 eq "no failed reads/writes counted" "0 0" "$(awk '{print $1, $2}' "$z/io_stat")"
 
-dev=$(attach "$MNT/dev/zram0") || { fail "attach"; finish; }
+attach "$MNT/dev/zram0" || { fail "attach"; finish; }
+dev=$DEV
 ok "fio 4 jobs randrw crc32c through $dev" fio_job "$dev" loop
 eq "fio through loop: 0 errors" 0 "$(fio_errors loop)"
 ok "fio seq 1M writes + verify through loop" timeout 300 fio --name=seq \

@@ -9,7 +9,8 @@ z=$MNT/block/zram0
 echo 64M > "$z/disksize"
 head -c 4M /dev/urandom > "$T/data"
 dd if="$T/data" of="$MNT/dev/zram0" bs=1M oflag=direct conv=notrunc status=none
-dev=$(attach "$MNT/dev/zram0") || { fail "attach"; finish; }
+attach "$MNT/dev/zram0" || { fail "attach"; finish; }
+dev=$DEV
 
 for sig in TERM INT; do
 	kill -s $sig "$DPID"
@@ -36,7 +37,8 @@ DPID=""
 # unmount of an idle mount ends the daemon too
 start_zramfs || { fail "second mount"; finish; }
 echo 16M > "$MNT/block/zram0/disksize"
-dev=$(attach "$MNT/dev/zram0")
+attach "$MNT/dev/zram0"
+dev=$DEV
 notok "fusermount -u refused while an image is attached" fusermount3 -u "$MNT"
 ok "detach" detach "$dev"
 ok "fusermount -u when idle" fusermount3 -u "$MNT"
