@@ -269,6 +269,31 @@ out_err:
 	fuse_reply_err(req, -ret);
 }
 
+/*
+ * Reply with a copy of buf: the client may close the file, and its
+ * RELEASE free the buffer on another worker, as soon as the reply lands,
+ * which is before writev() has returned here.
+ */
+static void reply_copy(fuse_req_t req, const char *buf, size_t len)
+{
+	static __thread char copy[ZATTR_BUF_SIZE];
+
+	if (len > sizeof(copy)) {
+		char *p = malloc(len);
+
+		if (!p) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		memcpy(p, buf, len);
+		fuse_reply_buf(req, p, len);
+		free(p);
+		return;
+	}
+	memcpy(copy, buf, len);
+	fuse_reply_buf(req, copy, len);
+}
+
 struct dirbuf {
 	char *p;
 	size_t size;
@@ -352,8 +377,8 @@ static void zfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	struct dirbuf *b = (struct dirbuf *)(uintptr_t)fi->fh;
 
 	if ((size_t)off < b->size)
-		fuse_reply_buf(req, b->p + off,
-			       size < b->size - off ? size : b->size - off);
+		reply_copy(req, b->p + off,
+			   size < b->size - off ? size : b->size - off);
 	else
 		fuse_reply_buf(req, NULL, 0);
 }
@@ -501,9 +526,9 @@ static void zfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		else if (off >= h->len)
 			fuse_reply_buf(req, NULL, 0);
 		else
-			fuse_reply_buf(req, h->buf + off,
-				       size < (size_t)(h->len - off) ?
-				       size : (size_t)(h->len - off));
+			reply_copy(req, h->buf + off,
+				   size < (size_t)(h->len - off) ?
+				   size : (size_t)(h->len - off));
 	}
 }
 
