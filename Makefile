@@ -2,7 +2,10 @@
 #   make            build ./zramfs
 #   make run/stop   mount at $(MNT) with zram0 / unmount
 #   make check      install deps, build, run every test
-#   make check-asan sanitizer builds of the same tests
+#   make check-asan sanitizer builds of the same tests (check-tsan too)
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each
+#   make soak       >= 10 GiB of swap traffic (not in CI)
+#   make bench      zramfs vs kernel zram vs raw FUSE, table + JSON
 
 CC       ?= cc
 MNT      ?= /run/zramfs
@@ -74,10 +77,18 @@ check-asan: deps
 check-tsan: deps
 	@./scripts/sanitize.sh thread
 
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@./fuzz/build.sh
+	@./fuzz/run.sh $(FUZZ_SECONDS)
+
+soak: deps all
+	@./test/soak.sh
+
 bench: deps all
 	@./bench/run.sh
 
 clean:
-	rm -f zramfs *.o */*.o libzramfs.a $(UNIT_BINS)
+	rm -rf zramfs *.o */*.o libzramfs.a $(UNIT_BINS) fuzz/out
 
-.PHONY: all units deps run stop check check-asan check-tsan bench clean
+.PHONY: all units deps run stop check check-asan check-tsan fuzz soak bench clean

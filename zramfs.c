@@ -50,6 +50,7 @@
 #define DEV_STRIDE	64ull
 #define MAX_IO		(1u << 20)	/* max_write / max_read */
 #define DEF_THREADS	16
+#define DEF_RESERVE	(4u << 20)
 
 enum kind { K_NONE, K_DIR, K_IMAGE, K_ATTR };
 
@@ -670,6 +671,7 @@ struct zopts {
 	int num_devices;
 	int threads;
 	char *mem_cap;
+	char *reserve;
 	int no_mlock;
 };
 
@@ -678,6 +680,7 @@ static const struct fuse_opt zopt_spec[] = {
 	ZOPT("num_devices=%d", num_devices),
 	ZOPT("threads=%d", threads),
 	ZOPT("mem_cap=%s", mem_cap),
+	ZOPT("reserve=%s", reserve),
 	ZOPT("no_mlock", no_mlock),
 	FUSE_OPT_END
 };
@@ -692,6 +695,8 @@ static void usage(const char *prog)
 	       "  -o threads=N       worker threads serving I/O (default %d)\n"
 	       "  -o mem_cap=SIZE    default mem_limit of every device (default: below\n"
 	       "                     the daemon's memory cgroup limit, else none)\n"
+	       "  -o reserve=SIZE    memory kept faulted in ahead of writes, per\n"
+	       "                     device (default 4M; 0: fault in as written)\n"
 	       "  -o no_mlock        do not lock the daemon's memory (not for swap)\n"
 	       "  -h, --help         this text\n"
 	       "  -V, --version      version\n", prog, DEF_THREADS);
@@ -718,6 +723,18 @@ static int set_mem_cap(const char *opt)
 		     (unsigned long long)cap >> 20);
 	}
 	zdev_set_default_mem_limit(cap);
+	return 0;
+}
+
+static int set_reserve(const char *opt)
+{
+	uint64_t bytes = DEF_RESERVE;
+
+	if (opt && zparse_size(opt, strlen(opt), &bytes)) {
+		fprintf(stderr, "zramfs: bad option reserve=%s\n", opt);
+		return -1;
+	}
+	zdev_set_reserve(bytes);
 	return 0;
 }
 
@@ -827,7 +844,7 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	zlog_init(opts.debug, !opts.foreground);
-	if (set_mem_cap(zo.mem_cap))
+	if (set_mem_cap(zo.mem_cap) || set_reserve(zo.reserve))
 		goto out_args;
 	clock_gettime(CLOCK_REALTIME, &start_time);
 	pthread_key_create(&rbuf_key, free);
@@ -874,6 +891,8 @@ out_session:
 out_devs:
 	zreg_clear();
 out_args:
+	free(zo.mem_cap);
+	free(zo.reserve);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	return ret;

@@ -3,6 +3,7 @@
  * *_store), over device/ and the parsers in parse.c.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,10 +109,13 @@ static ssize_t comp_algorithm_store(struct zdev *z, const char *buf,
 struct params_args {
 	int prio;
 	int level;
-	char *algo;
-	char *dict;
+	const char *algo;	/* NULL or points into algo_buf */
+	const char *dict;	/* NULL or points into dict_buf */
+	char algo_buf[ZDEV_ALGO_NAME_MAX];
+	char dict_buf[PATH_MAX];
 };
 
+/* zparse_kv's strings die with the call: copy what must outlive it */
 static int params_kv(const char *key, const char *val, void *arg)
 {
 	struct params_args *a = arg;
@@ -123,11 +127,19 @@ static int params_kv(const char *key, const char *val, void *arg)
 	if (!strcmp(key, "level"))
 		return zparse_int(val, strlen(val), &a->level) ? -EINVAL : 0;
 	if (!strcmp(key, "algo")) {
-		a->algo = (char *)val;
+		if (strlen(val) >= sizeof(a->algo_buf))
+			return -E2BIG;
+		strcpy(a->algo_buf, val);
+		a->algo = a->algo_buf;
 		return 0;
 	}
 	if (!strcmp(key, "dict")) {
-		a->dict = (char *)val;
+		if (!val[0])
+			return -EINVAL;
+		if (strlen(val) >= sizeof(a->dict_buf))
+			return -ENAMETOOLONG;
+		strcpy(a->dict_buf, val);
+		a->dict = a->dict_buf;
 		return 0;
 	}
 	return -EINVAL;
@@ -137,22 +149,13 @@ static ssize_t algorithm_params_store(struct zdev *z, const char *buf,
 				      size_t len)
 {
 	struct params_args a = { .prio = 0, .level = ZCOMP_LEVEL_DEFAULT };
-	char copy[ZPARSE_KV_MAX + 1];
 	int ret;
 
 	if (len > ZPARSE_KV_MAX)
 		return -E2BIG;
-	/* zparse_kv hands out pointers into its own copy only during fn:
-	 * keep a private copy for algo/dict to outlive the callback */
-	memcpy(copy, buf, len);
-	copy[len] = '\0';
-	ret = zparse_kv(copy, len, params_kv, &a);
+	ret = zparse_kv(buf, len, params_kv, &a);
 	if (ret)
 		return ret;
-	if (a.algo && strlen(a.algo) >= ZDEV_ALGO_NAME_MAX)
-		return -E2BIG;
-	if (a.dict && !a.dict[0])
-		return -EINVAL;
 	return ret_len(zdev_set_params(z, a.prio, a.algo, a.level, a.dict),
 		       len);
 }

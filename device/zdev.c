@@ -39,6 +39,14 @@ void zdev_set_default_mem_limit(uint64_t bytes)
 	default_limit_pages = (bytes + ZDEV_PAGE_SIZE - 1) >> ZDEV_PAGE_SHIFT;
 }
 
+/* pages per zspage length each pool keeps faulted in (pool/reserve.h) */
+static unsigned int reserve_pages;
+
+void zdev_set_reserve(uint64_t bytes)
+{
+	reserve_pages = bytes / ZDEV_PAGE_SIZE / 8;
+}
+
 static void set_defaults(struct zdev *z)
 {
 	unsigned int i;
@@ -144,7 +152,7 @@ int zdev_set_disksize(struct zdev *z, uint64_t size)
 	if (ret)
 		goto out_unlock;
 	pool = zs_create_pool("zram");
-	if (!pool) {
+	if (!pool || zs_set_reserve(pool, reserve_pages)) {
 		ret = -ENOMEM;
 		goto out_free;
 	}

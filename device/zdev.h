@@ -56,6 +56,11 @@ void zdev_set_mem_limit(struct zdev *z, uint64_t bytes);
  * reclaim or OOM killer reaches the daemon; writing mem_limit overrides.
  */
 void zdev_set_default_mem_limit(uint64_t bytes);
+/*
+ * Memory each initialised device keeps faulted in ahead of its writes
+ * (0: none, pages fault in as written).  Set before devices initialise.
+ */
+void zdev_set_reserve(uint64_t bytes);
 void zdev_reset_mem_used_max(struct zdev *z);
 /* -EBUSY while open; frees every page and restores all defaults */
 int zdev_reset(struct zdev *z);

@@ -51,6 +51,7 @@
 #include <string.h>
 
 #include "pool/arena.h"
+#include "pool/reserve.h"
 #include "pool/zsmalloc.h"
 
 #define ZS_MIN_ALLOC_SIZE	32
@@ -112,6 +113,7 @@ struct zs_pool {
 	char *name;
 	struct size_class *size_class[ZS_SIZE_CLASSES];
 	struct arena_pool *arenas;
+	struct run_reserve *reserve;	/* NULL: runs straight from arenas */
 	_Atomic(_Atomic uint64_t *) *handle_chunks;
 	_Atomic uint64_t handle_next;	/* never-used handle numbers */
 	_Atomic unsigned long pages_allocated;
@@ -322,8 +324,14 @@ static struct zspage *alloc_zspage(struct zs_pool *pool,
 		return NULL;
 	if ((uintptr_t)zspage >> (OBJ_PTR_BITS + 4))
 		goto out_free;
-	zspage->base = arena_alloc_run(pool->arenas, class->pages_per_zspage,
-				       &zspage->arena);
+	if (pool->reserve)
+		zspage->base = reserve_alloc_run(pool->reserve,
+						 class->pages_per_zspage,
+						 &zspage->arena);
+	else
+		zspage->base = arena_alloc_run(pool->arenas,
+					       class->pages_per_zspage,
+					       &zspage->arena);
 	if (!zspage->base)
 		goto out_free;
 	list_init(&zspage->list);
@@ -343,7 +351,11 @@ out_free:
 static void free_zspage(struct zs_pool *pool, struct size_class *class,
 			struct zspage *zspage)
 {
-	arena_free_run(pool->arenas, zspage->arena, zspage->base);
+	if (pool->reserve)
+		reserve_free_run(pool->reserve, zspage->arena, zspage->base,
+				 class->pages_per_zspage);
+	else
+		arena_free_run(pool->arenas, zspage->arena, zspage->base);
 	atomic_fetch_sub(&pool->pages_allocated, class->pages_per_zspage);
 	free(zspage);
 }
@@ -488,6 +500,7 @@ void zs_destroy_pool(struct zs_pool *pool)
 		pthread_mutex_destroy(&class->lock);
 		free(class);
 	}
+	reserve_destroy(pool->reserve);
 	/* unmaps every run at once, no need to free them one by one */
 	arena_pool_destroy(pool->arenas);
 	if (pool->handle_chunks) {
@@ -607,6 +620,19 @@ void zs_obj_write(struct zs_pool *pool, unsigned long handle,
 unsigned long zs_get_total_pages(struct zs_pool *pool)
 {
 	return atomic_load(&pool->pages_allocated);
+}
+
+int zs_set_reserve(struct zs_pool *pool, unsigned int pages)
+{
+	if (pool->reserve || !pages)
+		return 0;
+	pool->reserve = reserve_create(pool->arenas, pages);
+	return pool->reserve ? 0 : -ENOMEM;
+}
+
+unsigned long zs_reserve_pages(struct zs_pool *pool)
+{
+	return reserve_pages(pool->reserve);
 }
 
 size_t zs_huge_class_size(struct zs_pool *pool)

@@ -46,6 +46,16 @@ void zs_obj_read_end(struct zs_pool *pool, unsigned long handle);
 void zs_obj_write(struct zs_pool *pool, unsigned long handle,
 		  const void *src, size_t len);
 
+/*
+ * Keep pages ready runs of each zspage length faulted in by a background
+ * thread (see pool/reserve.h): allocation then never faults, and fails
+ * (-ENOMEM) after a short wait when the reserve is empty.  Call once,
+ * before use; 0 or -ENOMEM.  Without it, zspages fault in on first use.
+ */
+int zs_set_reserve(struct zs_pool *pool, unsigned int pages);
+/* pages held ready in the reserve (not counted in zs_get_total_pages) */
+unsigned long zs_reserve_pages(struct zs_pool *pool);
+
 /* pages currently held for objects (what mem_used_total counts) */
 unsigned long zs_get_total_pages(struct zs_pool *pool);
 /* move objects to empty sparse zspages and free them; returns pages freed */

@@ -1,0 +1,252 @@
+/*
+ * reserve - see reserve.h.
+ *
+ *   ready[n-1]: stack of up to target[n-1] runs of n pages, pre-faulted
+ *
+ * A run length's target is set on its first use, so lengths no size
+ * class uses hold nothing.  The refiller wakes when a stack falls below
+ * half its target, and every 100 ms regardless.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pool/reserve.h"
+
+#define RESERVE_WAIT_MS		50
+#define REFILLER_NICE		-10
+#define RESERVE_PERIOD_MS	100
+
+struct ready_run {
+	void *addr;
+	struct arena *owner;
+};
+
+struct ready_stack {
+	struct ready_run *runs;		/* protected by reserve lock */
+	unsigned int count;		/* protected by reserve lock */
+	unsigned int target;		/* 0 until the length is used */
+	unsigned int max;		/* capacity: pages / n */
+};
+
+struct run_reserve {
+	struct arena_pool *ap;
+	pthread_mutex_t lock;
+	pthread_cond_t want;		/* refiller sleeps here */
+	pthread_cond_t have;		/* allocators wait here */
+	struct ready_stack ready[ARENA_MAX_RUN];
+	bool stop;
+	pthread_t thread;
+	_Atomic unsigned long pages;
+	unsigned long misses;		/* protected by lock */
+};
+
+static void touch(void *addr, unsigned int npages)
+{
+	volatile char *p = addr;
+	unsigned int i;
+
+	for (i = 0; i < npages; i++)
+		p[(size_t)i * ARENA_PAGE_SIZE] = 0;
+}
+
+static struct timespec deadline(unsigned int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)ms * 1000000;
+	ts.tv_sec += ts.tv_nsec / 1000000000;
+	ts.tv_nsec %= 1000000000;
+	return ts;
+}
+
+/* top every used length up to its target; false if memory ran out */
+static bool refill(struct run_reserve *r)
+{
+	struct ready_stack *s;
+	struct arena *owner;
+	unsigned int n;
+	bool ok = true;
+	void *addr;
+
+	for (n = 1; n <= ARENA_MAX_RUN; n++) {
+		s = &r->ready[n - 1];
+		pthread_mutex_lock(&r->lock);
+		while (!r->stop && s->count < s->target) {
+			pthread_mutex_unlock(&r->lock);
+			addr = arena_alloc_run(r->ap, n, &owner);
+			if (!addr) {
+				ok = false;
+				pthread_mutex_lock(&r->lock);
+				break;
+			}
+			/* the fault happens here, not in a writer */
+			touch(addr, n);
+			pthread_mutex_lock(&r->lock);
+			s->runs[s->count++] = (struct ready_run){ addr, owner };
+			r->pages += n;
+			pthread_cond_broadcast(&r->have);
+		}
+		pthread_mutex_unlock(&r->lock);
+	}
+	return ok;
+}
+
+static bool below_half(struct run_reserve *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARENA_MAX_RUN; i++)
+		if (r->ready[i].count < (r->ready[i].target + 1) / 2)
+			return true;
+	return false;
+}
+
+static void *refiller(void *arg)
+{
+	struct run_reserve *r = arg;
+	struct timespec ts;
+
+	/* writers wait on this thread: let it run first (best effort) */
+	setpriority(PRIO_PROCESS, syscall(SYS_gettid), REFILLER_NICE);
+	for (;;) {
+		refill(r);
+		pthread_mutex_lock(&r->lock);
+		if (!r->stop && !below_half(r)) {
+			ts = deadline(RESERVE_PERIOD_MS);
+			pthread_cond_timedwait(&r->want, &r->lock, &ts);
+		}
+		if (r->stop) {
+			pthread_mutex_unlock(&r->lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&r->lock);
+	}
+}
+
+struct run_reserve *reserve_create(struct arena_pool *ap, unsigned int pages)
+{
+	struct run_reserve *r = calloc(1, sizeof(*r));
+	pthread_condattr_t ca;
+	unsigned int n;
+
+	if (!r)
+		return NULL;
+	r->ap = ap;
+	for (n = 1; n <= ARENA_MAX_RUN; n++) {
+		r->ready[n - 1].max = pages / n ? pages / n : 1;
+		r->ready[n - 1].runs = calloc(r->ready[n - 1].max,
+					      sizeof(struct ready_run));
+		if (!r->ready[n - 1].runs)
+			goto out_free;
+	}
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_cond_init(&r->want, &ca);
+	pthread_cond_init(&r->have, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&r->thread, NULL, refiller, r))
+		goto out_free;
+	return r;
+
+out_free:
+	for (n = 0; n < ARENA_MAX_RUN; n++)
+		free(r->ready[n].runs);
+	free(r);
+	return NULL;
+}
+
+void reserve_destroy(struct run_reserve *r)
+{
+	struct ready_stack *s;
+	unsigned int n;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->want);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	for (n = 0; n < ARENA_MAX_RUN; n++) {
+		s = &r->ready[n];
+		while (s->count) {
+			s->count--;
+			arena_free_run(r->ap, s->runs[s->count].owner,
+				       s->runs[s->count].addr);
+		}
+		free(s->runs);
+	}
+	pthread_cond_destroy(&r->want);
+	pthread_cond_destroy(&r->have);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+void *reserve_alloc_run(struct run_reserve *r, unsigned int npages,
+			struct arena **owner)
+{
+	struct ready_stack *s = &r->ready[npages - 1];
+	struct ready_run run = { NULL, NULL };
+	struct timespec ts;
+	bool waiting = false;
+
+	pthread_mutex_lock(&r->lock);
+	if (!s->target)
+		s->target = s->max;
+	for (;;) {
+		if (s->count) {
+			run = s->runs[--s->count];
+			r->pages -= npages;
+			break;
+		}
+		if (r->stop)
+			break;
+		pthread_cond_signal(&r->want);
+		/* a short wait for the refiller, never an unbounded one */
+		if (!waiting) {
+			ts = deadline(RESERVE_WAIT_MS);
+			waiting = true;
+		}
+		if (pthread_cond_timedwait(&r->have, &r->lock, &ts) ==
+		    ETIMEDOUT && !s->count) {
+			r->misses++;
+			break;
+		}
+	}
+	if (s->count < s->target / 2)
+		pthread_cond_signal(&r->want);
+	pthread_mutex_unlock(&r->lock);
+	*owner = run.owner;
+	return run.addr;
+}
+
+void reserve_free_run(struct run_reserve *r, struct arena *owner,
+		      void *addr, unsigned int npages)
+{
+	struct ready_stack *s = &r->ready[npages - 1];
+
+	pthread_mutex_lock(&r->lock);
+	if (s->count < s->target) {
+		/* still resident: keep it ready instead of faulting anew */
+		s->runs[s->count++] = (struct ready_run){ addr, owner };
+		r->pages += npages;
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	pthread_mutex_unlock(&r->lock);
+	arena_free_run(r->ap, owner, addr);
+}
+
+unsigned long reserve_pages(struct run_reserve *r)
+{
+	return r ? r->pages : 0;
+}

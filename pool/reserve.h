@@ -1,0 +1,35 @@
+/*
+ * reserve - page runs faulted in ahead of need (pool-internal).
+ *
+ * A write must never wait on the kernel for memory: on the machine it
+ * serves as swap, that wait can be reclaim that waits on the write.  So a
+ * background thread takes runs from the arenas and touches their pages
+ * (under mlockall they are then locked as well), keeping up to a target
+ * of ready runs per run length; zs_malloc takes ready runs only.  When
+ * none is ready it wakes the refiller and waits a few milliseconds at
+ * most, then fails (-ENOMEM: the write fails and is counted), never
+ * hangs.  Freed runs refill the reserve first, then go back to the OS.
+ *
+ * Lock order: reserve->lock is a leaf; arena calls are made without it.
+ */
+#ifndef ZRAMFS_RESERVE_H
+#define ZRAMFS_RESERVE_H
+
+#include "pool/arena.h"
+
+struct run_reserve;
+
+/* pages: ready pages kept per run length; starts the refiller thread */
+struct run_reserve *reserve_create(struct arena_pool *ap, unsigned int pages);
+/* stops the refiller and hands every ready run back to the arenas */
+void reserve_destroy(struct run_reserve *r);
+/* a ready run of npages, or NULL when none came within the wait */
+void *reserve_alloc_run(struct run_reserve *r, unsigned int npages,
+			struct arena **owner);
+/* keep the run if the reserve wants it, else free it to the OS */
+void reserve_free_run(struct run_reserve *r, struct arena *owner,
+		      void *addr, unsigned int npages);
+/* pages held ready now (for stats) */
+unsigned long reserve_pages(struct run_reserve *r);
+
+#endif
