@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -20,7 +21,8 @@
 
 #include "pool/reserve.h"
 
-#define RESERVE_WAIT_MS		50
+/* a refiller inside one allocation this long is waiting on reclaim */
+#define RESERVE_STALL_NS	(20ull * 1000 * 1000)
 #define REFILLER_NICE		-10
 #define RESERVE_PERIOD_MS	100
 
@@ -40,12 +42,12 @@ struct run_reserve {
 	struct arena_pool *ap;
 	pthread_mutex_t lock;
 	pthread_cond_t want;		/* refiller sleeps here */
-	pthread_cond_t have;		/* allocators wait here */
 	struct ready_stack ready[ARENA_MAX_RUN];
 	bool stop;
 	pthread_t thread;
 	_Atomic unsigned long pages;
-	unsigned long misses;		/* protected by lock */
+	_Atomic uint64_t busy_since;	/* refiller allocating since (ns) */
+	_Atomic unsigned long misses;	/* allocations refused */
 };
 
 static void touch(void *addr, unsigned int npages)
@@ -55,6 +57,14 @@ static void touch(void *addr, unsigned int npages)
 
 	for (i = 0; i < npages; i++)
 		p[(size_t)i * ARENA_PAGE_SIZE] = 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 static struct timespec deadline(unsigned int ms)
@@ -82,18 +92,26 @@ static bool refill(struct run_reserve *r)
 		pthread_mutex_lock(&r->lock);
 		while (!r->stop && s->count < s->target) {
 			pthread_mutex_unlock(&r->lock);
+			r->busy_since = now_ns();
 			addr = arena_alloc_run(r->ap, n, &owner);
+			/* the fault happens here, not in a writer */
+			if (addr)
+				touch(addr, n);
+			r->busy_since = 0;
+			pthread_mutex_lock(&r->lock);
 			if (!addr) {
 				ok = false;
+				break;
+			}
+			if (s->count >= s->target) {
+				/* freed runs filled it meanwhile */
+				pthread_mutex_unlock(&r->lock);
+				arena_free_run(r->ap, owner, addr);
 				pthread_mutex_lock(&r->lock);
 				break;
 			}
-			/* the fault happens here, not in a writer */
-			touch(addr, n);
-			pthread_mutex_lock(&r->lock);
 			s->runs[s->count++] = (struct ready_run){ addr, owner };
 			r->pages += n;
-			pthread_cond_broadcast(&r->have);
 		}
 		pthread_mutex_unlock(&r->lock);
 	}
@@ -151,7 +169,6 @@ struct run_reserve *reserve_create(struct arena_pool *ap, unsigned int pages)
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_cond_init(&r->want, &ca);
-	pthread_cond_init(&r->have, &ca);
 	pthread_condattr_destroy(&ca);
 	if (pthread_create(&r->thread, NULL, refiller, r))
 		goto out_free;
@@ -186,7 +203,6 @@ void reserve_destroy(struct run_reserve *r)
 		free(s->runs);
 	}
 	pthread_cond_destroy(&r->want);
-	pthread_cond_destroy(&r->have);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
@@ -196,37 +212,33 @@ void *reserve_alloc_run(struct run_reserve *r, unsigned int npages,
 {
 	struct ready_stack *s = &r->ready[npages - 1];
 	struct ready_run run = { NULL, NULL };
-	struct timespec ts;
-	bool waiting = false;
+	uint64_t busy;
 
 	pthread_mutex_lock(&r->lock);
 	if (!s->target)
 		s->target = s->max;
-	for (;;) {
-		if (s->count) {
-			run = s->runs[--s->count];
-			r->pages -= npages;
-			break;
-		}
-		if (r->stop)
-			break;
-		pthread_cond_signal(&r->want);
-		/* a short wait for the refiller, never an unbounded one */
-		if (!waiting) {
-			ts = deadline(RESERVE_WAIT_MS);
-			waiting = true;
-		}
-		if (pthread_cond_timedwait(&r->have, &r->lock, &ts) ==
-		    ETIMEDOUT && !s->count) {
-			r->misses++;
-			break;
-		}
+	if (s->count) {
+		run = s->runs[--s->count];
+		r->pages -= npages;
 	}
 	if (s->count < s->target / 2)
 		pthread_cond_signal(&r->want);
 	pthread_mutex_unlock(&r->lock);
-	*owner = run.owner;
-	return run.addr;
+	if (run.addr) {
+		*owner = run.owner;
+		return run.addr;
+	}
+	/*
+	 * Nothing ready.  If the refiller is stuck getting memory, the kernel
+	 * is reclaiming: fail now rather than join it.  If it is merely
+	 * behind (a burst), take a run straight from the arenas.
+	 */
+	busy = r->busy_since;
+	if (busy && now_ns() - busy > RESERVE_STALL_NS) {
+		r->misses++;
+		return NULL;
+	}
+	return arena_alloc_run(r->ap, npages, owner);
 }
 
 void reserve_free_run(struct run_reserve *r, struct arena *owner,

@@ -16,7 +16,7 @@ address)
 	san=address,undefined
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-	export LSAN_OPTIONS=suppressions=$dir/test/lsan.supp
+	export LSAN_OPTIONS=suppressions=$dir/test/lsan.supp:print_suppressions=0
 	# the daemon is told not to mlock: ASan's shadow memory is terabytes
 	export ZRAMFS_TEST_OPTS="-o no_mlock" SWAP_PLACEMENTS=root
 	;;
