@@ -886,8 +886,8 @@ int main(int argc, char *argv[])
 out_unmount:
 	fuse_session_unmount(session);
 out_session:
+	/* not cleared: the signal thread may still be reading it */
 	fuse_session_destroy(session);
-	session = NULL;
 out_devs:
 	zreg_clear();
 out_args:

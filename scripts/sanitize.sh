@@ -19,11 +19,13 @@ address)
 	export LSAN_OPTIONS=suppressions=$dir/test/lsan.supp:print_suppressions=0
 	# the daemon is told not to mlock: ASan's shadow memory is terabytes
 	export ZRAMFS_TEST_OPTS="-o no_mlock" SWAP_PLACEMENTS=root
+	export ZRAMFS_TEST_RSS_FACTOR=3
 	;;
 thread)
 	san=thread
 	export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 	export ZRAMFS_TEST_OPTS="-o no_mlock" SWAP_PLACEMENTS=root
+	export ZRAMFS_TEST_RSS_FACTOR=8
 	;;
 *)
 	echo "sanitize.sh: unknown kind $kind" >&2
