@@ -24,16 +24,15 @@
 
 #include <lz4.h>
 
+#include "compress/lz4_window.h"
 #include "compress/zcomp.h"
 
-#define LZ4_DICT_WINDOW		(64 * 1024)
 #define LZ4_ACCEL_MAX		65537	/* LZ4_ACCELERATION_MAX in lz4.c */
 
 struct lz4_priv {
 	int accel;
-	const char *dict;	/* the last 64 KiB of params->dict */
-	int dict_sz;
-	LZ4_stream_t tmpl;	/* dict already hashed; valid if dict */
+	struct lz4_window win;	/* the dictionary's last 64 KiB */
+	LZ4_stream_t tmpl;	/* dict already hashed; valid if win.dict */
 };
 
 struct lz4_ctx {
@@ -54,15 +53,10 @@ static int lz4_setup_params(const struct zcomp_params *params, void **priv)
 	if (!p)
 		return -ENOMEM;
 	p->accel = level;
-	if (params->dict && params->dict_sz) {
-		size_t sz = params->dict_sz;
-
-		if (sz > LZ4_DICT_WINDOW)
-			sz = LZ4_DICT_WINDOW;
-		p->dict = (const char *)params->dict + params->dict_sz - sz;
-		p->dict_sz = (int)sz;
+	lz4_window_set(&p->win, params);
+	if (p->win.dict) {
 		LZ4_initStream(&p->tmpl, sizeof(p->tmpl));
-		LZ4_loadDict(&p->tmpl, p->dict, p->dict_sz);
+		LZ4_loadDict(&p->tmpl, p->win.dict, p->win.dict_sz);
 	}
 	*priv = p;
 	return 0;
@@ -98,7 +92,7 @@ static int lz4_compress(void *c, const void *src, size_t src_len,
 	if (src_len > LZ4_MAX_INPUT_SIZE)
 		return -EINVAL;
 	cap = *dst_len > INT_MAX ? INT_MAX : (int)*dst_len;
-	if (p->dict) {
+	if (p->win.dict) {
 		memcpy(&ctx->stream, &p->tmpl, sizeof(ctx->stream));
 		ret = LZ4_compress_fast_continue(&ctx->stream, src, dst,
 						 (int)src_len, cap, p->accel);
@@ -113,21 +107,11 @@ static int lz4_compress(void *c, const void *src, size_t src_len,
 }
 
 static int lz4_decompress(void *c, const void *src, size_t src_len,
-			  void *dst, size_t dst_len)
+			   void *dst, size_t dst_len)
 {
 	const struct lz4_priv *p = ((struct lz4_ctx *)c)->priv;
-	int ret;
 
-	if (src_len > INT_MAX || dst_len > INT_MAX)
-		return -EIO;
-	if (p->dict)
-		ret = LZ4_decompress_safe_usingDict(src, dst, (int)src_len,
-						    (int)dst_len, p->dict,
-						    p->dict_sz);
-	else
-		ret = LZ4_decompress_safe(src, dst, (int)src_len,
-					  (int)dst_len);
-	return ret == (int)dst_len ? 0 : -EIO;
+	return lz4_window_decompress(&p->win, src, src_len, dst, dst_len);
 }
 
 const struct zcomp_ops zcomp_lz4_ops = {

@@ -22,14 +22,13 @@
 #include <lz4.h>
 #include <lz4hc.h>
 
+#include "compress/lz4_window.h"
 #include "compress/zcomp.h"
 
-#define LZ4HC_DICT_WINDOW	(64 * 1024)
 
 struct lz4hc_priv {
 	int level;
-	const char *dict;	/* the last 64 KiB of params->dict */
-	int dict_sz;
+	struct lz4_window win;	/* the dictionary's last 64 KiB */
 	LZ4_streamHC_t *tmpl;	/* dict already inserted, or NULL */
 };
 
@@ -51,13 +50,8 @@ static int lz4hc_setup_params(const struct zcomp_params *params, void **priv)
 	if (!p)
 		return -ENOMEM;
 	p->level = level;
-	if (params->dict && params->dict_sz) {
-		size_t sz = params->dict_sz;
-
-		if (sz > LZ4HC_DICT_WINDOW)
-			sz = LZ4HC_DICT_WINDOW;
-		p->dict = (const char *)params->dict + params->dict_sz - sz;
-		p->dict_sz = (int)sz;
+	lz4_window_set(&p->win, params);
+	if (p->win.dict) {
 		p->tmpl = malloc(sizeof(*p->tmpl));
 		if (!p->tmpl) {
 			free(p);
@@ -65,7 +59,7 @@ static int lz4hc_setup_params(const struct zcomp_params *params, void **priv)
 		}
 		LZ4_initStreamHC(p->tmpl, sizeof(*p->tmpl));
 		LZ4_resetStreamHC_fast(p->tmpl, level);
-		LZ4_loadDictHC(p->tmpl, p->dict, p->dict_sz);
+		LZ4_loadDictHC(p->tmpl, p->win.dict, p->win.dict_sz);
 	}
 	*priv = p;
 	return 0;
@@ -119,21 +113,11 @@ static int lz4hc_compress(void *c, const void *src, size_t src_len,
 }
 
 static int lz4hc_decompress(void *c, const void *src, size_t src_len,
-			    void *dst, size_t dst_len)
+			     void *dst, size_t dst_len)
 {
 	const struct lz4hc_priv *p = ((struct lz4hc_ctx *)c)->priv;
-	int ret;
 
-	if (src_len > INT_MAX || dst_len > INT_MAX)
-		return -EIO;
-	if (p->dict)
-		ret = LZ4_decompress_safe_usingDict(src, dst, (int)src_len,
-						    (int)dst_len, p->dict,
-						    p->dict_sz);
-	else
-		ret = LZ4_decompress_safe(src, dst, (int)src_len,
-					  (int)dst_len);
-	return ret == (int)dst_len ? 0 : -EIO;
+	return lz4_window_decompress(&p->win, src, src_len, dst, dst_len);
 }
 
 const struct zcomp_ops zcomp_lz4hc_ops = {
