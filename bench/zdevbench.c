@@ -28,7 +28,7 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	const char *algo = argc > 2 ? argv[2] : "lz4";
-	static char out[ZCOMP_DST_SIZE], page[4096];
+	static char out[ZCOMP_DST_SIZE], page[4096], big[1 << 20];
 	struct zcomp_params p = { .level = ZCOMP_LEVEL_DEFAULT };
 	size_t n, i, len, clen = 0;
 	struct zcomp *comp;
@@ -88,6 +88,12 @@ int main(int argc, char **argv)
 		zdev_write(z, data + i * 4096, 1 << 20, i * 4096);
 	t1 = now();
 	printf("zdev_write 1M (split over CPUs): %.0f MB/s\n",
+	       len / (t1 - t0) / 1e6);
+	t0 = now();
+	for (i = 0; i + 256 <= n; i += 256)
+		zdev_read(z, big, 1 << 20, i * 4096);
+	t1 = now();
+	printf("zdev_read 1M (split over CPUs): %.0f MB/s\n",
 	       len / (t1 - t0) / 1e6);
 	zdev_stats(z, &s);
 	printf("mem_used_total/orig %.3f, compr/orig %.3f, table %llu bytes "

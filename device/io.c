@@ -263,63 +263,47 @@ static int write_partial(struct zdev *z, uint64_t index, const void *buf,
 	return ret;
 }
 
-ssize_t zdev_read(struct zdev *z, void *buf, size_t len, uint64_t off)
-{
-	unsigned char *p = buf;
-	uint64_t start, index;
-	size_t done = 0, pofs, n;
-	int ret = 0;
-
-	start = io_start(z);
-	pthread_rwlock_rdlock(&z->init_lock);
-	if (off >= z->disksize) {
-		if (off > z->disksize || !z->init_done)
-			z->stats.invalid_io += off > z->disksize;
-		len = 0;
-	} else if (len > z->disksize - off) {
-		len = z->disksize - off;
-	}
-	while (done < len) {
-		index = (off + done) >> ZDEV_PAGE_SHIFT;
-		pofs = (off + done) & PAGE_MASK;
-		n = ZDEV_PAGE_SIZE - pofs;
-		if (n > len - done)
-			n = len - done;
-		if (n == ZDEV_PAGE_SIZE) {
-			ret = read_page(z, index, p + done);
-		} else {
-			ret = read_page(z, index, tls_page);
-			if (!ret)
-				memcpy(p + done, tls_page + pofs, n);
-		}
-		if (ret)
-			break;
-		done += n;
-	}
-	pthread_rwlock_unlock(&z->init_lock);
-	if (ret) {
-		z->stats.failed_reads++;
-		ret = -EIO;
-	}
-	z->stats.rd_ios++;
-	z->stats.rd_sectors += done >> 9;
-	io_end(z, &z->stats.rd_ns, start);
-	return ret ? ret : (ssize_t)done;
-}
-
-/* one part of a write: a contiguous range, done sequentially */
-struct wpart {
+/* one part of a request: a contiguous range, done sequentially */
+struct part {
 	struct zdev *z;
-	const unsigned char *buf;
+	unsigned char *buf;	/* read into / written from (not modified) */
 	uint64_t off;
 	size_t len;
-	size_t done;		/* bytes stored, from the start of the part */
+	size_t done;		/* bytes done, from the start of the part */
 	int err;
 };
 
+static void read_range(void *arg)
+{
+	struct part *r = arg;
+	uint64_t index, pos;
+	size_t pofs, n;
+
+	r->done = 0;
+	r->err = 0;
+	while (r->done < r->len) {
+		pos = r->off + r->done;
+		index = pos >> ZDEV_PAGE_SHIFT;
+		pofs = pos & PAGE_MASK;
+		n = ZDEV_PAGE_SIZE - pofs;
+		if (n > r->len - r->done)
+			n = r->len - r->done;
+		if (n == ZDEV_PAGE_SIZE) {
+			r->err = read_page(r->z, index, r->buf + r->done);
+		} else {
+			r->err = read_page(r->z, index, tls_page);
+			if (!r->err)
+				memcpy(r->buf + r->done, tls_page + pofs, n);
+		}
+		if (r->err)
+			return;
+		r->done += n;
+	}
+}
+
 static void write_range(void *arg)
 {
-	struct wpart *w = arg;
+	struct part *w = arg;
 	uint64_t index, pos;
 	size_t pofs, n;
 
@@ -345,21 +329,22 @@ static void write_range(void *arg)
 }
 
 /*
- * Split a large write at page boundaries over the helper threads; the
- * acknowledged length is the prefix stored without a gap.
+ * Split a large request at page boundaries over the helper threads, so
+ * its pages are (de)compressed on every CPU; what counts as done is the
+ * prefix finished without a gap.
  */
-static size_t write_split(struct zdev *z, const unsigned char *buf,
-			  uint64_t off, size_t len, int *err)
+static size_t split_io(struct zdev *z, void (*fn)(void *), unsigned char *buf,
+		       uint64_t off, size_t len, int *err)
 {
-	struct wpart parts[ZPAR_MAX_PARTS];
+	struct part parts[ZPAR_MAX_PARTS];
 	void *args[ZPAR_MAX_PARTS];
 	int n = zpar_width(), i;
 	uint64_t pos = off, end = off + len, step;
 	size_t done = 0;
 
 	if (len < PAR_MIN_BYTES || n < 2) {
-		parts[0] = (struct wpart){ z, buf, off, len, 0, 0 };
-		write_range(&parts[0]);
+		parts[0] = (struct part){ z, buf, off, len, 0, 0 };
+		fn(&parts[0]);
 		*err = parts[0].err;
 		return parts[0].done;
 	}
@@ -372,13 +357,13 @@ static size_t write_split(struct zdev *z, const unsigned char *buf,
 
 		if (stop > end || stop <= pos)
 			stop = end;
-		parts[i] = (struct wpart){ z, buf + (pos - off), pos,
-					   stop - pos, 0, 0 };
+		parts[i] = (struct part){ z, buf + (pos - off), pos,
+					  stop - pos, 0, 0 };
 		args[i] = &parts[i];
 		pos = stop;
 	}
 	n = i;
-	zpar_run(write_range, args, n);
+	zpar_run(fn, args, n);
 	*err = 0;
 	for (i = 0; i < n; i++) {
 		done += parts[i].done;
@@ -388,6 +373,32 @@ static size_t write_split(struct zdev *z, const unsigned char *buf,
 		}
 	}
 	return done;
+}
+
+ssize_t zdev_read(struct zdev *z, void *buf, size_t len, uint64_t off)
+{
+	uint64_t start;
+	size_t done = 0;
+	int ret = 0;
+
+	start = io_start(z);
+	pthread_rwlock_rdlock(&z->init_lock);
+	if (off >= z->disksize) {
+		z->stats.invalid_io += off > z->disksize;
+		len = 0;
+	} else if (len > z->disksize - off) {
+		len = z->disksize - off;
+	}
+	done = split_io(z, read_range, buf, off, len, &ret);
+	pthread_rwlock_unlock(&z->init_lock);
+	if (ret) {
+		z->stats.failed_reads++;
+		ret = -EIO;
+	}
+	z->stats.rd_ios++;
+	z->stats.rd_sectors += done >> 9;
+	io_end(z, &z->stats.rd_ns, start);
+	return ret ? ret : (ssize_t)done;
 }
 
 ssize_t zdev_write(struct zdev *z, const void *buf, size_t len, uint64_t off)
@@ -406,7 +417,8 @@ ssize_t zdev_write(struct zdev *z, const void *buf, size_t len, uint64_t off)
 	}
 	if (len > z->disksize - off)
 		len = z->disksize - off;
-	done = write_split(z, buf, off, len, &ret);
+	/* the buffer is only read: write_range never stores into it */
+	done = split_io(z, write_range, (unsigned char *)buf, off, len, &ret);
 	if (ret)
 		z->stats.failed_writes++;
 out_unlock:
