@@ -21,7 +21,7 @@ mkcg "zramfs_soak_hog_$$" 256M || { fail "hog cgroup"; finish; }
 hcg=$CG
 
 t0=$SECONDS round=0 bad=0
-moved() { awk '{print ($3 + $7) * 512}' "$z/stat"; }
+moved() { awk '{printf "%.0f\n", ($3 + $7) * 512}' "$z/stat"; }
 while [ "$(moved)" -lt $((GOAL_GIB << 30)) ]; do
 	round=$((round + 1))
 	timeout -k 5 1800 sh -c 'echo $$ > "$1"; shift; exec "$@"' _ \
