@@ -273,59 +273,61 @@ struct part {
 	int err;
 };
 
-static void read_range(void *arg)
+/* part->buf + at <-> bytes [pofs, pofs + n) of page index */
+typedef int (*page_io_fn)(struct zdev *z, uint64_t index, unsigned char *buf,
+			  size_t pofs, size_t n);
+
+static int read_one(struct zdev *z, uint64_t index, unsigned char *buf,
+		    size_t pofs, size_t n)
 {
-	struct part *r = arg;
-	uint64_t index, pos;
+	int ret;
+
+	if (n == ZDEV_PAGE_SIZE)
+		return read_page(z, index, buf);
+	ret = read_page(z, index, tls_page);
+	if (!ret)
+		memcpy(buf, tls_page + pofs, n);
+	return ret;
+}
+
+static int write_one(struct zdev *z, uint64_t index, unsigned char *buf,
+		     size_t pofs, size_t n)
+{
+	if (n == ZDEV_PAGE_SIZE)
+		return write_page(z, index, NULL, false, buf);
+	return write_partial(z, index, buf, pofs, n);
+}
+
+/* walk a part page by page, stopping at the first error */
+static void range_io(struct part *r, page_io_fn fn)
+{
+	uint64_t pos;
 	size_t pofs, n;
 
 	r->done = 0;
 	r->err = 0;
 	while (r->done < r->len) {
 		pos = r->off + r->done;
-		index = pos >> ZDEV_PAGE_SHIFT;
 		pofs = pos & PAGE_MASK;
 		n = ZDEV_PAGE_SIZE - pofs;
 		if (n > r->len - r->done)
 			n = r->len - r->done;
-		if (n == ZDEV_PAGE_SIZE) {
-			r->err = read_page(r->z, index, r->buf + r->done);
-		} else {
-			r->err = read_page(r->z, index, tls_page);
-			if (!r->err)
-				memcpy(r->buf + r->done, tls_page + pofs, n);
-		}
+		r->err = fn(r->z, pos >> ZDEV_PAGE_SHIFT, r->buf + r->done,
+			    pofs, n);
 		if (r->err)
 			return;
 		r->done += n;
 	}
 }
 
+static void read_range(void *arg)
+{
+	range_io(arg, read_one);
+}
+
 static void write_range(void *arg)
 {
-	struct part *w = arg;
-	uint64_t index, pos;
-	size_t pofs, n;
-
-	w->done = 0;
-	w->err = 0;
-	while (w->done < w->len) {
-		pos = w->off + w->done;
-		index = pos >> ZDEV_PAGE_SHIFT;
-		pofs = pos & PAGE_MASK;
-		n = ZDEV_PAGE_SIZE - pofs;
-		if (n > w->len - w->done)
-			n = w->len - w->done;
-		if (n == ZDEV_PAGE_SIZE)
-			w->err = write_page(w->z, index, NULL, false,
-					    w->buf + w->done);
-		else
-			w->err = write_partial(w->z, index, w->buf + w->done,
-					       pofs, n);
-		if (w->err)
-			return;
-		w->done += n;
-	}
+	range_io(arg, write_one);
 }
 
 /*
