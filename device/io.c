@@ -95,7 +95,6 @@ void zdev_free_slot(struct zdev *z, struct zentry *e)
 {
 	struct zdev_counters *c = &z->stats;
 
-	zentry_clear(e, ZE_IDLE);
 	if (zentry_test(e, ZE_SAME)) {
 		zentry_clear(e, ZE_SAME);
 		c->same_pages--;
@@ -109,7 +108,6 @@ void zdev_free_slot(struct zdev *z, struct zentry *e)
 		zentry_clear(e, ZE_HUGE);
 		c->huge_pages--;
 	}
-	zentry_clear(e, ZE_INCOMPRESSIBLE);
 	c->compr_data_size -= zentry_size(e);
 	zs_free(z->pool, e->handle);
 	e->handle = 0;

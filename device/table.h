@@ -26,9 +26,6 @@
 #define ZE_WAITERS	(1u << 14)	/* someone sleeps on the lock */
 #define ZE_SAME		(1u << 15)	/* handle holds the fill word */
 #define ZE_HUGE		(1u << 16)	/* stored raw, 4096 bytes */
-#define ZE_IDLE		(1u << 17)
-#define ZE_WB		(1u << 18)	/* written back to backing device */
-#define ZE_INCOMPRESSIBLE (1u << 19)	/* no algorithm could compress it */
 #define ZE_PRIO_SHIFT	20		/* 2 bits: algorithm priority */
 #define ZE_PRIO_MASK	(3u << ZE_PRIO_SHIFT)
 

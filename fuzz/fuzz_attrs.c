@@ -42,14 +42,7 @@
 #include "device/zdev.h"
 #include "device/zdev_int.h"	/* white box: snapshot of the configuration */
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
+#include "fuzz/fuzz.h"
 
 #define MAX_DISKSIZE	(64ull << 20)
 #define RESET_EVERY	512

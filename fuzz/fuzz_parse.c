@@ -29,14 +29,7 @@
 
 #include "control/parse.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
+#include "fuzz/fuzz.h"
 
 #define NUM_MAX	64	/* parse.c's scratch: trimmed values of 64+ bytes fail */
 
