@@ -23,8 +23,11 @@
 #include "device/zdev_int.h"
 
 #define PAGE_MASK	((uint64_t)ZDEV_PAGE_SIZE - 1)
-/* writes this large are compressed by several threads at once */
+/* requests this large are (de)compressed by several threads at once */
 #define PAR_MIN_BYTES	(64u << 10)
+/* in chunks of about this size, at most MAX_CHUNKS of them */
+#define CHUNK_BYTES	(32u << 10)
+#define MAX_CHUNKS	64
 
 /* per-thread scratch: a page for partial I/O, a buffer for compression */
 static __thread unsigned char tls_page[ZDEV_PAGE_SIZE]
@@ -318,57 +321,64 @@ static void range_io(struct part *r, page_io_fn fn)
 	}
 }
 
-static void read_range(void *arg)
-{
-	range_io(arg, read_one);
-}
+/* a request cut into chunks of whole pages, for zpar_for */
+struct chunks {
+	struct part part[MAX_CHUNKS];
+	page_io_fn fn;
+};
 
-static void write_range(void *arg)
+static void chunk_io(void *arg, unsigned int i)
 {
-	range_io(arg, write_one);
+	struct chunks *c = arg;
+
+	range_io(&c->part[i], c->fn);
 }
 
 /*
- * Split a large request at page boundaries over the helper threads, so
- * its pages are (de)compressed on every CPU; what counts as done is the
+ * A large request is cut at page boundaries into chunks that the worker
+ * and free helper threads share (parallel.h), so its pages are
+ * (de)compressed on every CPU that is free; what counts as done is the
  * prefix finished without a gap.
  */
-static size_t split_io(struct zdev *z, void (*fn)(void *), unsigned char *buf,
+static size_t split_io(struct zdev *z, page_io_fn fn, unsigned char *buf,
 		       uint64_t off, size_t len, int *err)
 {
-	struct part parts[ZPAR_MAX_PARTS];
-	void *args[ZPAR_MAX_PARTS];
-	int n = zpar_width(), i;
+	struct chunks c;
 	uint64_t pos = off, end = off + len, step;
+	unsigned int n, i;
 	size_t done = 0;
+	int width;
 
-	if (len < PAR_MIN_BYTES || n < 2) {
-		parts[0] = (struct part){ z, buf, off, len, 0, 0 };
-		fn(&parts[0]);
-		*err = parts[0].err;
-		return parts[0].done;
+	c.fn = fn;
+	if (len < PAR_MIN_BYTES) {
+		c.part[0] = (struct part){ z, buf, off, len, 0, 0 };
+		range_io(&c.part[0], fn);
+		*err = c.part[0].err;
+		return c.part[0].done;
 	}
-	if ((uint64_t)n > len / (PAR_MIN_BYTES / 2))
-		n = len / (PAR_MIN_BYTES / 2);
+	n = (len + CHUNK_BYTES - 1) / CHUNK_BYTES;
+	if (n > MAX_CHUNKS)
+		n = MAX_CHUNKS;
 	step = (len / n + PAGE_MASK) & ~PAGE_MASK;
 	for (i = 0; i < n && pos < end; i++) {
-		uint64_t stop = i == n - 1 ? end :
-			((pos + step) & ~PAGE_MASK);
+		uint64_t stop = i == n - 1 ? end : ((pos + step) & ~PAGE_MASK);
 
 		if (stop > end || stop <= pos)
 			stop = end;
-		parts[i] = (struct part){ z, buf + (pos - off), pos,
-					  stop - pos, 0, 0 };
-		args[i] = &parts[i];
+		c.part[i] = (struct part){ z, buf + (pos - off), pos,
+					   stop - pos, 0, 0 };
 		pos = stop;
 	}
 	n = i;
-	zpar_run(fn, args, n);
+	/* counted while it runs, helped or not: it holds a CPU either way */
+	width = zpar_enter();
+	zpar_for(chunk_io, &c, n, width);
+	zpar_leave();
 	*err = 0;
 	for (i = 0; i < n; i++) {
-		done += parts[i].done;
-		if (parts[i].err) {
-			*err = parts[i].err;
+		done += c.part[i].done;
+		if (c.part[i].err) {
+			*err = c.part[i].err;
 			break;
 		}
 	}
@@ -389,7 +399,7 @@ ssize_t zdev_read(struct zdev *z, void *buf, size_t len, uint64_t off)
 	} else if (len > z->disksize - off) {
 		len = z->disksize - off;
 	}
-	done = split_io(z, read_range, buf, off, len, &ret);
+	done = split_io(z, read_one, buf, off, len, &ret);
 	pthread_rwlock_unlock(&z->init_lock);
 	if (ret) {
 		z->stats.failed_reads++;
@@ -417,8 +427,8 @@ ssize_t zdev_write(struct zdev *z, const void *buf, size_t len, uint64_t off)
 	}
 	if (len > z->disksize - off)
 		len = z->disksize - off;
-	/* the buffer is only read: write_range never stores into it */
-	done = split_io(z, write_range, (unsigned char *)buf, off, len, &ret);
+	/* the buffer is only read: write_one never stores into it */
+	done = split_io(z, write_one, (unsigned char *)buf, off, len, &ret);
 	if (ret)
 		z->stats.failed_writes++;
 out_unlock:

@@ -1,9 +1,14 @@
 /*
  * parallel - helper threads for large requests (see parallel.h).
  *
- * Jobs go through one small ring under queue_lock; a request counts its
- * outstanding parts in an atomic word and its caller sleeps on that word
- * with a futex until the last helper wakes it.
+ * Tasks wait for helpers in one small ring under queue_lock; a request
+ * puts one entry per helper it wants.  A helper takes an entry and counts
+ * itself in the task's `inside` word under queue_lock, then claims chunks
+ * from the task's cursor.  The caller, once the cursor is spent, clears
+ * its entries no helper took (under queue_lock) and sleeps on `inside`
+ * (futex) until the helpers already in have left: the task lives on the
+ * caller's stack, and nothing refers to it after zpar_for returns.
+ * Lock order: queue_lock only; the cursor and `inside` are atomics.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,40 +19,51 @@
 #include "util/futex.h"
 #include "util/harden.h"
 
-#define RING	64
+#define RING		64
+#define MAX_HELPERS	7
 
-struct job {
-	void (*fn)(void *);
+struct task {
+	void (*fn)(void *arg, unsigned int i);
 	void *arg;
-	_Atomic uint32_t *pending;
+	unsigned int n;
+	_Atomic unsigned int next;	/* next chunk to claim */
+	_Atomic uint32_t inside;	/* helpers that took the task */
 };
 
 static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
-static struct job ring[RING];		/* protected by queue_lock */
+static struct task *ring[RING];		/* protected by queue_lock */
 static unsigned int head, tail;		/* protected by queue_lock */
 static int nr_helpers;
+static _Atomic int nr_large;		/* large requests running */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static void finish(struct job *j)
+static void work(struct task *t)
 {
-	if (atomic_fetch_sub(j->pending, 1) == 1)
-		futex_wake_all(j->pending);
+	unsigned int i;
+
+	while ((i = atomic_fetch_add(&t->next, 1)) < t->n)
+		t->fn(t->arg, i);
 }
 
 static void *helper(void *unused)
 {
-	struct job j;
+	struct task *t;
 
 	harden_thread();
 	for (;;) {
 		pthread_mutex_lock(&queue_lock);
 		while (head == tail)
 			pthread_cond_wait(&queue_cond, &queue_lock);
-		j = ring[tail++ % RING];
+		t = ring[tail++ % RING];
+		if (t)
+			atomic_fetch_add(&t->inside, 1);
 		pthread_mutex_unlock(&queue_lock);
-		j.fn(j.arg);
-		finish(&j);
+		if (!t)
+			continue;	/* withdrawn by its caller */
+		work(t);
+		if (atomic_fetch_sub(&t->inside, 1) == 1)
+			futex_wake_all(&t->inside);
 	}
 	return NULL;
 }
@@ -59,8 +75,8 @@ static void start_helpers(void)
 	int i, n;
 
 	n = cpus > 1 ? (int)cpus - 1 : 1;
-	if (n > ZPAR_MAX_PARTS - 1)
-		n = ZPAR_MAX_PARTS - 1;
+	if (n > MAX_HELPERS)
+		n = MAX_HELPERS;
 	for (i = 0; i < n; i++) {
 		if (pthread_create(&tid, NULL, helper, NULL))
 			break;
@@ -69,39 +85,55 @@ static void start_helpers(void)
 	nr_helpers = i;
 }
 
-int zpar_width(void)
+int zpar_enter(void)
 {
+	int others = atomic_fetch_add(&nr_large, 1);
+	int n;
+
 	pthread_once(&once, start_helpers);
-	return nr_helpers + 1;
+	n = nr_helpers + 1 - others;
+	return n > 1 ? n : 1;
 }
 
-void zpar_run(void (*fn)(void *), void **arg, int n)
+void zpar_leave(void)
 {
-	_Atomic uint32_t pending = 0;
-	int i, queued = 0;
+	atomic_fetch_sub(&nr_large, 1);
+}
+
+void zpar_for(void (*fn)(void *arg, unsigned int i), void *arg,
+	      unsigned int n, int width)
+{
+	struct task t = { .fn = fn, .arg = arg, .n = n };
+	unsigned int slot[MAX_HELPERS];
+	int want = width - 1, queued = 0, i;
 	uint32_t v;
 
 	pthread_once(&once, start_helpers);
-	if (n > 1 && nr_helpers) {
-		pending = n - 1;
+	if (want > nr_helpers)
+		want = nr_helpers;
+	if (n < 2)
+		want = 0;
+	else if ((unsigned int)want > n - 1)
+		want = n - 1;
+	if (want > 0) {
 		pthread_mutex_lock(&queue_lock);
-		for (i = 1; i < n && head - tail < RING; i++) {
-			ring[head++ % RING] = (struct job){ fn, arg[i], &pending };
-			queued++;
+		for (; queued < want && head - tail < RING; queued++) {
+			slot[queued] = head;
+			ring[head++ % RING] = &t;
 		}
 		pthread_mutex_unlock(&queue_lock);
 		if (queued)
 			pthread_cond_broadcast(&queue_cond);
-		/* a full ring: run what did not fit here */
-		for (i = queued + 1; i < n; i++) {
-			fn(arg[i]);
-			pending--;
-		}
-	} else {
-		for (i = 1; i < n; i++)
-			fn(arg[i]);
 	}
-	fn(arg[0]);
-	while ((v = pending) != 0)
-		futex_wait(&pending, v);
+	work(&t);
+	if (!queued)
+		return;
+	/* entries no helper took yet must not outlive t */
+	pthread_mutex_lock(&queue_lock);
+	for (i = 0; i < queued; i++)
+		if (slot[i] - tail < head - tail)
+			ring[slot[i] % RING] = NULL;
+	pthread_mutex_unlock(&queue_lock);
+	while ((v = t.inside) != 0)
+		futex_wait(&t.inside, v);
 }

@@ -2,7 +2,8 @@
 # fio_verify.sh - concurrency: 4 fio jobs of random 4k writes and reads
 # with crc32c verify, on the image directly and through a loop device;
 # then a run where mem_limit is hit mid-way: the failures reach fio (and
-# a plain writer), nothing acknowledged is lost, the counters agree.
+# a plain writer), nothing acknowledged is lost, the counters agree; last,
+# max_io sets the size of the requests the kernel sends.
 . "$(dirname "$0")/../lib.sh"
 
 # fio_job FILE NAME [extra args]: 4 jobs x 32 MiB regions, verify crc32c
@@ -87,4 +88,30 @@ ok "some writes acknowledged ($acked) and some refused ($failed)" test "${acked:
 eq "every acknowledged page reads back" 0 "$bad"
 eq "every refused page kept its old content" 0 "$notzero"
 eq "failed_writes equals refused writes" "$failed" "$fwc"
+echo 1 > "$z/reset"
+
+# -- request size: max_io -------------------------------------------------
+# reads_of N: read requests the device served for one N MiB O_DIRECT read
+reads_of() {
+	local before after
+	before=$(field "$z/stat" 1)
+	dd if="$MNT/dev/zram0" of=/dev/null bs=1M count="$1" iflag=direct \
+		status=none || { echo dd-failed; return; }
+	after=$(field "$z/stat" 1)
+	echo $((after - before))
+}
+echo 64M > "$z/disksize"
+eq "default max_io 512K: a 1 MiB read is 2 requests" 2 "$(reads_of 1)"
+stop_zramfs
+start_zramfs -o max_io=64K || { fail "start with max_io=64K"; finish; }
+echo 256M > "$z/disksize"
+eq "max_io=64K: a 1 MiB read is 16 requests" 16 "$(reads_of 1)"
+attach "$MNT/dev/zram0" || { fail "attach"; finish; }
+dev=$DEV
+ok "max_io=64K: fio seq 1M writes + verify through loop" timeout 300 fio \
+	--name=seq64k --filename="$dev" --ioengine=libaio --direct=1 --rw=write \
+	--bs=1M --iodepth=16 --size=200M --verify=crc32c --do_verify=1 \
+	--verify_fatal=1 --verify_state_save=0 --buffer_compress_percentage=50 \
+	--refill_buffers
+ok "detach" detach "$dev"
 finish

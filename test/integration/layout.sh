@@ -116,6 +116,8 @@ badopt "num_devices=x" "num_devices=x" -o num_devices=x "$M2"
 badopt "num_devices=-1" "num_devices" -o num_devices=-1 "$M2"
 badopt "threads=0" "threads=0" -o threads=0 "$M2"
 badopt "num_devices=100000" "num_devices=100000" -o num_devices=100000 "$M2"
+badopt "max_io=2M" "max_io=2M" -o max_io=2M "$M2"
+badopt "max_io=3000" "max_io=3000" -o max_io=3000 "$M2"
 badopt "nonexistent mountpoint" "$T/nonexistent" "$T/nonexistent"
 notok "nonexistent mountpoint not created" test -e "$T/nonexistent"
 
