@@ -14,11 +14,14 @@
  * pages stay released until the next owner writes them.
  *
  * LOCK ORDER: run_list->lock is a leaf (callers may hold a size class lock).
+ * One thread at a time maps a new arena for a run list (growing); the
+ * others wait on "grown" instead of mapping arenas they would throw away.
  * madvise and mmap are called without it; munmap of an empty arena too,
  * after the arena is unlinked.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -48,6 +51,8 @@ struct run_list {
 	struct arena *avail;		/* protected by lock */
 	struct arena *full;		/* protected by lock */
 	unsigned int nr_avail;		/* protected by lock */
+	bool growing;			/* a thread maps an arena; lock */
+	pthread_cond_t grown;		/* ...and broadcasts when done */
 };
 
 struct arena_pool {
@@ -97,8 +102,10 @@ struct arena_pool *arena_pool_create(void)
 	ap = calloc(1, sizeof(*ap));
 	if (!ap)
 		return NULL;
-	for (i = 0; i < ARENA_MAX_RUN; i++)
+	for (i = 0; i < ARENA_MAX_RUN; i++) {
 		pthread_mutex_init(&ap->runs[i].lock, NULL);
+		pthread_cond_init(&ap->runs[i].grown, NULL);
+	}
 	return ap;
 }
 
@@ -123,6 +130,7 @@ void arena_pool_destroy(struct arena_pool *ap)
 		destroy_list(ap->runs[i].avail);
 		destroy_list(ap->runs[i].full);
 		pthread_mutex_destroy(&ap->runs[i].lock);
+		pthread_cond_destroy(&ap->runs[i].grown);
 	}
 	free(ap);
 }
@@ -157,23 +165,28 @@ void *arena_alloc_run(struct arena_pool *ap, unsigned int npages,
 		      struct arena **owner)
 {
 	struct run_list *rl = &ap->runs[npages - 1];
-	struct arena *a, *fresh = NULL;
+	struct arena *a, *fresh;
 	unsigned int slot;
 
 	pthread_mutex_lock(&rl->lock);
 	while (!rl->avail) {
-		if (fresh) {
-			arena_link(&rl->avail, fresh);
-			rl->nr_avail++;
-			fresh = NULL;
-			break;
+		/* one thread maps (outside the lock), the others wait for it */
+		if (rl->growing) {
+			pthread_cond_wait(&rl->grown, &rl->lock);
+			continue;
 		}
-		/* map outside the lock; another thread may beat us to it */
+		rl->growing = true;
 		pthread_mutex_unlock(&rl->lock);
 		fresh = arena_new(rl, npages);
-		if (!fresh)
-			return NULL;
 		pthread_mutex_lock(&rl->lock);
+		rl->growing = false;
+		pthread_cond_broadcast(&rl->grown);
+		if (!fresh) {
+			pthread_mutex_unlock(&rl->lock);
+			return NULL;
+		}
+		arena_link(&rl->avail, fresh);
+		rl->nr_avail++;
 	}
 	a = rl->avail;
 	if (a->nr_stack)
@@ -186,11 +199,6 @@ void *arena_alloc_run(struct arena_pool *ap, unsigned int npages,
 		arena_link(&rl->full, a);
 	}
 	pthread_mutex_unlock(&rl->lock);
-
-	if (fresh) {
-		munmap(fresh->base, ARENA_SIZE);
-		free(fresh);
-	}
 	*owner = a;
 	return a->base + (size_t)slot * npages * ARENA_PAGE_SIZE;
 }

@@ -8,6 +8,7 @@
  * half its target, and every 100 ms regardless.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -47,6 +48,7 @@ struct run_reserve {
 	pthread_t thread;
 	_Atomic unsigned long pages;
 	_Atomic uint64_t busy_since;	/* refiller allocating since (ns) */
+	_Atomic uint64_t psi_start;	/* PSI memory stall total then (us) */
 	_Atomic unsigned long misses;	/* allocations refused */
 };
 
@@ -78,6 +80,50 @@ static struct timespec deadline(unsigned int ms)
 	return ts;
 }
 
+#define NO_PSI	UINT64_MAX
+
+/*
+ * The kernel's pressure-stall information: microseconds tasks have
+ * stalled on memory (reclaim, refaults) since boot, system-wide; NO_PSI
+ * when the kernel has none.  Read only at the start of a refill round
+ * and when the refiller seems stuck, never per page.
+ */
+static uint64_t psi_memory_stall_us(void)
+{
+	char buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/pressure/memory", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NO_PSI;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return NO_PSI;
+	buf[n] = '\0';
+	/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=N" comes first */
+	p = strstr(buf, "total=");
+	return p ? strtoull(p + 6, NULL, 10) : NO_PSI;
+}
+
+/*
+ * The refiller has been inside one allocation too long: is the kernel
+ * reclaiming memory, or is the refiller only waiting for the CPU or for
+ * the address-space lock (other threads' mmap/mprotect)?  Reclaim shows as
+ * memory stall time since the round began.  Without PSI there is no
+ * telling, and the answer is the safe one: yes.
+ */
+static bool reclaiming(struct run_reserve *r)
+{
+	uint64_t start = r->psi_start, now;
+
+	if (start == NO_PSI)
+		return true;
+	now = psi_memory_stall_us();
+	return now == NO_PSI || now > start;
+}
+
 /* top every used length up to its target; false if memory ran out */
 static bool refill(struct run_reserve *r)
 {
@@ -87,6 +133,7 @@ static bool refill(struct run_reserve *r)
 	bool ok = true;
 	void *addr;
 
+	r->psi_start = psi_memory_stall_us();
 	for (n = 1; n <= ARENA_MAX_RUN; n++) {
 		s = &r->ready[n - 1];
 		pthread_mutex_lock(&r->lock);
@@ -229,12 +276,13 @@ void *reserve_alloc_run(struct run_reserve *r, unsigned int npages,
 		return run.addr;
 	}
 	/*
-	 * Nothing ready.  If the refiller is stuck getting memory, the kernel
-	 * is reclaiming: fail now rather than join it.  If it is merely
-	 * behind (a burst), take a run straight from the arenas.
+	 * Nothing ready.  If the refiller is stuck getting memory while the
+	 * kernel reclaims, fail now rather than join the wait.  If it is
+	 * merely behind (a burst) or slowed by CPU or lock contention, take
+	 * a run straight from the arenas.
 	 */
 	busy = r->busy_since;
-	if (busy && now_ns() - busy > RESERVE_STALL_NS) {
+	if (busy && now_ns() - busy > RESERVE_STALL_NS && reclaiming(r)) {
 		r->misses++;
 		return NULL;
 	}

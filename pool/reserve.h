@@ -6,10 +6,12 @@
  * background thread takes runs from the arenas and touches their pages
  * (under mlockall they are then locked as well), keeping up to a target
  * of ready runs per run length; zs_malloc takes ready runs.  When none
- * is ready and the refiller is stuck in an allocation (the kernel is
- * reclaiming), the allocation fails at once (-ENOMEM: the write fails
- * and is counted) instead of joining the wait; when the refiller is only
- * behind a burst, the run comes straight from the arenas.  Freed runs
+ * is ready and the refiller is stuck in an allocation while the kernel
+ * reclaims (memory stall time, PSI, grew since its round began), the
+ * allocation fails at once (-ENOMEM: the write fails and is counted)
+ * instead of joining the wait; when the refiller is only behind a burst,
+ * or held up by the CPU or the address-space lock, the run comes
+ * straight from the arenas.  Freed runs
  * refill the reserve first, then go back to the OS.
  *
  * Lock order: reserve->lock is a leaf; arena calls are made without it.

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,12 @@ void harden_process(void)
 {
 	int fd;
 
+	/*
+	 * malloc heaps grow in 1 MiB steps, not page by page: each growth
+	 * is an mprotect, which takes the address-space lock for writing
+	 * and holds up every page fault in the process meanwhile.
+	 */
+	mallopt(M_TOP_PAD, 1 << 20);
 	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
 		zlog(LOG_WARNING, "mlockall failed: %s: pages may be swapped",
 		     strerror(errno));
