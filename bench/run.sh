@@ -4,7 +4,9 @@
 # the shared anchor scripts).  Prints one table (median of $REPS runs, with
 # ratios) and writes it as JSON.  Never fails on a timing.
 #
-# env: REPS=3  SYSTEMS="zram-lz4 zramfs-lz4 zramfs-zstd rawfuse"
+# env: REPS=3  SYSTEMS="zram-lz4 zram-lz4-loop zramfs-lz4 zramfs-zstd rawfuse"
+#      (zram-ALG: kernel zram0 itself; zram-ALG-loop: zram0 through a loop
+#      device with direct I/O, the path zramfs images take)
 #      RESULTS=/tmp/zramfs-bench-results  FIO_RUNTIME=10
 # kernel zram0 is used only when present, uninitialised and unused; it is
 # reset afterwards.  Everything else is made in a temp dir and undone by id.
@@ -15,7 +17,7 @@ export RESULTS=${RESULTS:-/tmp/zramfs-bench-results}
 rm -rf "$RESULTS"
 . "$HERE/lib.sh"
 REPS=${REPS:-3}
-SYSTEMS=${SYSTEMS:-zram-lz4 zramfs-lz4 zramfs-zstd rawfuse}
+SYSTEMS=${SYSTEMS:-zram-lz4 zram-lz4-loop zramfs-lz4 zramfs-zstd rawfuse}
 W=$(mktemp -d /tmp/zramfs-bench.XXXXXX)
 MNT=$W/mnt; mkdir -p "$MNT"
 DPID="" LOOP="" ZRAM_USED=0
@@ -72,12 +74,19 @@ run_system() {
 	case $sys in
 	zram-*)
 		alg=${sys#zram-}
+		alg=${alg%-loop}
 		kernel_zram_free || { log "kernel zram0 absent or in use: skipping $sys"; return; }
 		ZRAM_USED=1
 		echo 1 > /sys/block/zram0/reset
 		echo "$alg" > /sys/block/zram0/comp_algorithm || { log "kernel zram lacks $alg"; cleanup; return; }
 		echo 1G > /sys/block/zram0/disksize
-		bench_dev /dev/zram0 "$sys" "$rep" mem_zram
+		if [ "${sys%-loop}" != "$sys" ]; then
+			# the same path as zramfs takes: a loop device, direct I/O
+			LOOP=$(losetup --direct-io=on --sector-size 4096 -f --show /dev/zram0)
+			bench_dev "$LOOP" "$sys" "$rep" mem_zram
+		else
+			bench_dev /dev/zram0 "$sys" "$rep" mem_zram
+		fi
 		;;
 	zramfs-*)
 		alg=${sys#zramfs-}

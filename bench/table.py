@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """table.py RUNS.TSV OUT.JSON - median of each metric per system, ratios
-against kernel zram (same algorithm) and the raw FUSE ceiling; one markdown
-table on stdout, the same as JSON."""
+against kernel zram (same algorithm; on /dev/zram0 itself and through a
+loop device as zramfs is) and the raw FUSE ceiling, each the median of the
+per-rep ratios; one markdown table on stdout, the same as JSON."""
 import csv, json, statistics, sys
 
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
@@ -41,8 +42,13 @@ for sysname, rs in by.items():
     med[sysname]["verify"] = all(r["verify_ok"] for r in rs)
 
 
-def ratio(a, b):
-    return round(a / b, 2) if a is not None and b else None
+def paired_ratio(s, ref, key):
+    """median over reps of s/ref within the same rep: the two ran minutes
+    apart, so drift of this shared machine between reps cancels out"""
+    refs = {r["rep"]: num(r[key]) for r in by[ref]}
+    vals = [num(r[key]) / refs[r["rep"]] for r in by[s]
+            if num(r[key]) is not None and refs.get(r["rep"])]
+    return round(statistics.median(vals), 2) if vals else None
 
 
 out = {"systems": med, "ratios": {}}
@@ -51,9 +57,10 @@ for s in med:
         continue
     alg = s.split("-", 1)[1]
     rs = {}
-    for ref in ("zram-" + alg, "zram-lz4", "rawfuse"):
+    for ref in dict.fromkeys(("zram-" + alg, "zram-" + alg + "-loop", "zram-lz4",
+                              "zram-lz4-loop", "rawfuse")):
         if ref in med:
-            rs["vs_" + ref] = {k: ratio(med[s][k], med[ref][k]) for k, _ in METRICS[:7]}
+            rs["vs_" + ref] = {k: paired_ratio(s, ref, k) for k, _ in METRICS[:7]}
     out["ratios"][s] = rs
 json.dump(out, open(sys.argv[2], "w"), indent=2)
 
@@ -68,4 +75,4 @@ for s, m in med.items():
     print("| " + " | ".join(cells) + " |")
 for s, rs in out["ratios"].items():
     for ref, vals in rs.items():
-        print(f"\n{s} {ref.replace('_', ' ')}: " + ", ".join(f"{t} {vals[k]}x" for k, t in METRICS[:7] if vals.get(k) is not None))
+        print(f"\n{s} {ref.replace('_', ' ')} (median of per-rep ratios): " + ", ".join(f"{t} {vals[k]}x" for k, t in METRICS[:7] if vals.get(k) is not None))
