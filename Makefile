@@ -9,6 +9,7 @@
 
 CC       ?= cc
 MNT      ?= /run/zramfs
+DISKSIZE ?= 1G
 SANITIZE ?=
 WERROR   ?=
 CFLAGS   ?= -O2 -g
@@ -62,7 +63,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@./scripts/run.sh start $(MNT)
+	@./scripts/run.sh start $(MNT) $(DISKSIZE)
 
 stop:
 	@./scripts/run.sh stop $(MNT)

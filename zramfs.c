@@ -59,6 +59,7 @@
 #define DEF_MAX_IO	(512u << 10)
 #define MAX_MAX_IO	(1u << 20)	/* the kernel's FUSE_MAX_MAX_PAGES */
 #define DEF_THREADS	16
+#define RELEASE_GRACE_MS 1000	/* see signal_thread */
 #define DEF_RESERVE	(4u << 20)
 
 enum kind { K_NONE, K_DIR, K_IMAGE, K_ATTR };
@@ -791,7 +792,17 @@ static void *signal_thread(void *arg)
 	for (;;) {
 		if (sigwait(set, &sig))
 			continue;
-		n = zreg_busy(ids, ZREG_MAX_DEVICES);
+		/*
+		 * The kernel sends RELEASE in the background: right after
+		 * `losetup -d` or umount the image may still count as open
+		 * for a moment.  Give releases in flight a second.
+		 */
+		for (i = 0; i < RELEASE_GRACE_MS / 20; i++) {
+			n = zreg_busy(ids, ZREG_MAX_DEVICES);
+			if (n == 0)
+				break;
+			usleep(20 * 1000);
+		}
 		if (n == 0)
 			break;
 		len = 0;

@@ -1,6 +1,8 @@
 #!/bin/sh
 # run.sh - start or stop a zramfs mount for interactive use (make run/stop).
-#   run.sh start MNT    mount zramfs at MNT (daemon in the background)
+#   run.sh start MNT [SIZE]  mount zramfs at MNT (daemon in the background)
+#                       and initialise zram0 with disksize SIZE (default
+#                       1G, lz4; 0 leaves it uninitialised, as modprobe)
 #   run.sh stop MNT     unmount it (refused while an image is attached)
 set -u
 cmd=${1:?usage: run.sh start|stop MOUNTPOINT}
@@ -17,13 +19,28 @@ start)
 	fi
 	mkdir -p "$mnt" || exit 1
 	"$top/zramfs" "$mnt" || exit 1
-	cat <<MSG
-zramfs mounted at $mnt with one uninitialised device, zram0.
+	size=${3:-1G}
+	if [ "$size" != 0 ]; then
+		echo "$size" > "$mnt/block/zram0/disksize" || exit 1
+		cat <<MSG
+zramfs mounted at $mnt; zram0 is ready: disksize $size, $(sed 's/.*\[\(.*\)\].*/\1/' "$mnt/block/zram0/comp_algorithm").
 
-Next steps (as with /sys/block/zram0):
+To choose another algorithm or size first (as with /sys/block/zram0):
+  echo 1    > $mnt/block/zram0/reset
+  echo zstd > $mnt/block/zram0/comp_algorithm
+  echo 4G   > $mnt/block/zram0/disksize
+MSG
+	else
+		cat <<MSG
+zramfs mounted at $mnt with one uninitialised device, zram0.
   cat $mnt/block/zram0/comp_algorithm            # algorithms, [selected]
   echo zstd > $mnt/block/zram0/comp_algorithm    # optional
   echo 1G   > $mnt/block/zram0/disksize
+MSG
+	fi
+	cat <<MSG
+
+Use it:
   dev=\$(losetup --direct-io=on --sector-size 4096 -f --show $mnt/dev/zram0)
   mkswap \$dev && swapon --discard=pages \$dev     # or: mkfs.ext4 \$dev && mount \$dev /mnt
   cat $mnt/block/zram0/mm_stat                   # memory use
