@@ -12,13 +12,20 @@ dd if="$T/data" of="$MNT/dev/zram0" bs=1M oflag=direct conv=notrunc status=none
 attach "$MNT/dev/zram0" || { fail "attach"; finish; }
 dev=$DEV
 
+# the refusal is logged once the daemon has waited 1 s for releases
+refusals() { grep -c "$1: not exiting: image open on zram0" "$T/daemon.log"; }
 for sig in TERM INT; do
+	case $sig in TERM) name=Terminated ;; INT) name=Interrupt ;; esac
+	before=$(refusals $name)
 	kill -s $sig "$DPID"
-	sleep 0.5
+	for _ in $(seq 50); do
+		[ "$(refusals $name)" -gt "$before" ] && break
+		sleep 0.1
+	done
+	ok "SIG$sig while attached: busy device named in the log" \
+		test "$(refusals $name)" -gt "$before"
 	ok "SIG$sig while attached: daemon still alive" kill -0 "$DPID"
 	ok "SIG$sig while attached: still mounted" is_mounted "$MNT"
-	ok "SIG$sig while attached: busy device named in the log" \
-		grep -q "not exiting: image open on zram0" "$T/daemon.log"
 	eq "SIG$sig while attached: data intact through the loop device" \
 		"$(sha256sum < "$T/data")" \
 		"$(dd if="$dev" bs=1M count=4 iflag=direct status=none | sha256sum)"
