@@ -723,16 +723,35 @@ static void usage(const char *prog)
  * The default mem_limit: -o mem_cap, else the memory cgroup's limit less
  * headroom for the daemon's own buffers (1/8 of it, at least 48 MiB).
  */
+/*
+ * -o NAME=SIZE: *bytes keeps its default when the option is absent; a
+ * value that does not parse, or lies outside min..max or off a multiple
+ * of `align`, is refused with one line naming it (and `hint`).
+ */
+static int size_opt(const char *name, const char *opt, uint64_t min,
+		    uint64_t max, uint64_t align, const char *hint,
+		    uint64_t *bytes)
+{
+	uint64_t v;
+
+	if (!opt)
+		return 0;
+	if (zparse_size(opt, strlen(opt), &v) || v < min || v > max ||
+	    v % align) {
+		fprintf(stderr, "zramfs: bad option %s=%s%s\n", name, opt, hint);
+		return -1;
+	}
+	*bytes = v;
+	return 0;
+}
+
 static int set_mem_cap(const char *opt)
 {
 	uint64_t limit, cap = 0, headroom;
 
-	if (opt) {
-		if (zparse_size(opt, strlen(opt), &cap)) {
-			fprintf(stderr, "zramfs: bad option mem_cap=%s\n", opt);
-			return -1;
-		}
-	} else if ((limit = harden_cgroup_limit())) {
+	if (size_opt("mem_cap", opt, 0, UINT64_MAX, 1, "", &cap))
+		return -1;
+	if (!opt && (limit = harden_cgroup_limit())) {
 		headroom = limit / 8 > (48u << 20) ? limit / 8 : (48u << 20);
 		cap = limit > 2 * headroom ? limit - headroom : limit / 2;
 		zlog(LOG_INFO, "memory cgroup limit %llu MiB: devices default "
@@ -747,10 +766,8 @@ static int set_reserve(const char *opt)
 {
 	uint64_t bytes = DEF_RESERVE;
 
-	if (opt && zparse_size(opt, strlen(opt), &bytes)) {
-		fprintf(stderr, "zramfs: bad option reserve=%s\n", opt);
+	if (size_opt("reserve", opt, 0, UINT64_MAX, 1, "", &bytes))
 		return -1;
-	}
 	zdev_set_reserve(bytes);
 	return 0;
 }
@@ -759,12 +776,9 @@ static int set_max_io(const char *opt)
 {
 	uint64_t bytes = DEF_MAX_IO;
 
-	if (opt && (zparse_size(opt, strlen(opt), &bytes) ||
-		    bytes < 4096 || bytes > MAX_MAX_IO || bytes % 4096)) {
-		fprintf(stderr, "zramfs: bad option max_io=%s (4K..1M, a "
-			"multiple of 4K)\n", opt);
+	if (size_opt("max_io", opt, 4096, MAX_MAX_IO, 4096,
+		     " (4K..1M, a multiple of 4K)", &bytes))
 		return -1;
-	}
 	max_io = bytes;
 	return 0;
 }

@@ -343,24 +343,16 @@ static void chunk_io(void *arg, unsigned int i)
 static size_t split_io(struct zdev *z, page_io_fn fn, unsigned char *buf,
 		       uint64_t off, size_t len, int *err)
 {
-	struct chunks c;
+	struct chunks c = { .fn = fn };
 	uint64_t pos = off, end = off + len, step;
 	unsigned int n, i;
 	size_t done = 0;
-	int width;
 
-	c.fn = fn;
-	if (len < PAR_MIN_BYTES) {
-		c.part[0] = (struct part){ z, buf, off, len, 0, 0 };
-		range_io(&c.part[0], fn);
-		*err = c.part[0].err;
-		return c.part[0].done;
-	}
-	n = (len + CHUNK_BYTES - 1) / CHUNK_BYTES;
+	n = len < PAR_MIN_BYTES ? 1 : (len + CHUNK_BYTES - 1) / CHUNK_BYTES;
 	if (n > MAX_CHUNKS)
 		n = MAX_CHUNKS;
 	step = (len / n + PAGE_MASK) & ~PAGE_MASK;
-	for (i = 0; i < n && pos < end; i++) {
+	for (i = 0; i < n && (pos < end || i == 0); i++) {
 		uint64_t stop = i == n - 1 ? end : ((pos + step) & ~PAGE_MASK);
 
 		if (stop > end || stop <= pos)
@@ -370,10 +362,13 @@ static size_t split_io(struct zdev *z, page_io_fn fn, unsigned char *buf,
 		pos = stop;
 	}
 	n = i;
-	/* counted while it runs, helped or not: it holds a CPU either way */
-	width = zpar_enter();
-	zpar_for(chunk_io, &c, n, width);
-	zpar_leave();
+	if (n == 1) {
+		range_io(&c.part[0], fn);
+	} else {
+		/* counted while it runs, helped or not: it holds a CPU */
+		zpar_for(chunk_io, &c, n, zpar_enter());
+		zpar_leave();
+	}
 	*err = 0;
 	for (i = 0; i < n; i++) {
 		done += c.part[i].done;
