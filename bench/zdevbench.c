@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,48 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* random 4 KiB overwrites from several threads at once, as fio qd16 */
+struct rw_arg {
+	struct zdev *z;
+	const char *data;
+	size_t n, iters;
+	unsigned int seed;
+};
+
+static void *rand_writer(void *p)
+{
+	struct rw_arg *a = p;
+	size_t i, idx;
+
+	for (i = 0; i < a->iters; i++) {
+		idx = rand_r(&a->seed) % a->n;
+		zdev_write(a->z, a->data + ((idx * 31) % a->n) * 4096, 4096,
+			   idx * 4096);
+	}
+	return NULL;
+}
+
+static void rand_writes(struct zdev *z, const char *data, size_t n,
+			int threads)
+{
+	struct rw_arg a[16];
+	pthread_t t[16];
+	double t0, t1;
+	int i;
+
+	t0 = now();
+	for (i = 0; i < threads; i++) {
+		a[i] = (struct rw_arg){ z, data, n, n, 1234u + i };
+		pthread_create(&t[i], NULL, rand_writer, &a[i]);
+	}
+	for (i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	t1 = now();
+	printf("zdev_write 4k random overwrite, %d threads: %.2f us/request "
+	       "per thread (%.0f k/s)\n", threads,
+	       (t1 - t0) / n * 1e6, threads * n / (t1 - t0) / 1e3);
 }
 
 int main(int argc, char **argv)
@@ -68,6 +111,7 @@ int main(int argc, char **argv)
 	       algo, (t1 - t0) / n * 1e6, len / (t1 - t0) / 1e6,
 	       (double)len / clen);
 
+	zdev_set_reserve(4 << 20);	/* the daemon's default -o reserve */
 	zdev_create(0, &z);
 	zdev_set_comp(z, 0, algo);
 	zdev_set_disksize(z, len);
@@ -95,6 +139,8 @@ int main(int argc, char **argv)
 	t1 = now();
 	printf("zdev_read 1M (split over CPUs): %.0f MB/s\n",
 	       len / (t1 - t0) / 1e6);
+	rand_writes(z, data, n, 1);
+	rand_writes(z, data, n, 2);
 	zdev_stats(z, &s);
 	printf("mem_used_total/orig %.3f, compr/orig %.3f, table %llu bytes "
 	       "(%.1f per stored page)\n",

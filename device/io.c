@@ -173,6 +173,21 @@ static void update_used_max(struct zdev *z, uint64_t pages)
 }
 
 /*
+ * The old object of slot e will be freed once the new one is stored:
+ * start its cache misses (handle entry, zspage) now, so they overlap the
+ * compression instead of following it.  Reads e->handle without the
+ * lock, as a hint only: zs_prefetch takes any value.
+ */
+__attribute__((no_sanitize_thread))
+static void prefetch_old(struct zdev *z, struct zentry *e)
+{
+	uint32_t flags = atomic_load_explicit(&e->flags, memory_order_relaxed);
+
+	if (!(flags & ZE_SAME))
+		zs_prefetch(z->pool, *(volatile uint64_t *)&e->handle);
+}
+
+/*
  * Store one page.  With locked, the caller holds e's lock (partial
  * writes); otherwise e may be NULL and is looked up after compression.
  */
@@ -187,8 +202,15 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 	bool same, huge = false;
 	int ret;
 
+	if (!locked) {
+		e = ztable_peek(&z->table, index);
+		if (e)
+			__builtin_prefetch(e, 1);
+	}
 	same = page_same_filled(src, &element);
 	if (!same) {
+		if (e)
+			prefetch_old(z, e);
 		ret = zcomp_compress(z->comps[0], src, ZDEV_PAGE_SIZE, tls_dst,
 				     &comp_len);
 		if (ret == -ENOSPC || (!ret && comp_len >= z->huge_class_size)) {
@@ -212,7 +234,8 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 	}
 
 	if (!locked) {
-		e = ztable_get(&z->table, index);
+		if (!e)
+			e = ztable_get(&z->table, index);
 		if (!e) {
 			if (handle)
 				zs_free(z->pool, handle);

@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 
 #include "pool/arena.h"
+#include "util/lock.h"
 
 #ifndef MADV_DONTNEED_LOCKED
 #define MADV_DONTNEED_LOCKED	24	/* Linux 5.18+ */
@@ -103,7 +104,7 @@ struct arena_pool *arena_pool_create(void)
 	if (!ap)
 		return NULL;
 	for (i = 0; i < ARENA_MAX_RUN; i++) {
-		pthread_mutex_init(&ap->runs[i].lock, NULL);
+		zmutex_init(&ap->runs[i].lock);
 		pthread_cond_init(&ap->runs[i].grown, NULL);
 	}
 	return ap;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "pool/reserve.h"
+#include "util/lock.h"
 
 /* a refiller inside one allocation this long is waiting on reclaim */
 #define RESERVE_STALL_NS	(20ull * 1000 * 1000)
@@ -213,7 +214,7 @@ struct run_reserve *reserve_create(struct arena_pool *ap, unsigned int pages)
 		if (!r->ready[n - 1].runs)
 			goto out_free;
 	}
-	pthread_mutex_init(&r->lock, NULL);
+	zmutex_init(&r->lock);
 	pthread_condattr_init(&ca);
 	pthread_cond_init(&r->want, &ca);
 	pthread_condattr_destroy(&ca);

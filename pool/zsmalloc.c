@@ -40,6 +40,9 @@
  * default rwlock prefers readers, so a reader that maps a second object of
  * the same class does not wait behind a compaction (mapping objects of two
  * classes at once works too, but thread sanitizer calls it an inversion).
+ * class->lock (like the run and reserve locks below it) is an adaptive
+ * mutex (util/lock.h): it is held for well under a microsecond, so a
+ * second CPU spins for it rather than sleeping in the kernel.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -53,6 +56,7 @@
 #include "pool/arena.h"
 #include "pool/reserve.h"
 #include "pool/zsmalloc.h"
+#include "util/lock.h"
 
 #define ZS_MIN_ALLOC_SIZE	32
 #define ZS_SIZE_CLASS_DELTA	16
@@ -408,7 +412,7 @@ static struct size_class *class_create(unsigned int idx, unsigned int size,
 	class = calloc(1, sizeof(*class));
 	if (!class)
 		return NULL;
-	if (pthread_mutex_init(&class->lock, NULL))
+	if (zmutex_init(&class->lock))
 		goto out_free;
 	if (pthread_rwlock_init(&class->migrate, NULL))
 		goto out_mutex;
@@ -585,6 +589,24 @@ void zs_free(struct zs_pool *pool, unsigned long handle)
 
 	if (zspage)
 		free_zspage(pool, class, zspage);
+}
+
+void zs_prefetch(struct zs_pool *pool, unsigned long handle)
+{
+	_Atomic uint64_t *chunk;
+	uint64_t entry;
+
+	if (!handle || handle >= HANDLE_MAX)
+		return;
+	chunk = atomic_load_explicit(&pool->handle_chunks[handle >>
+							  HANDLE_CHUNK_SHIFT],
+				     memory_order_acquire);
+	if (!chunk)
+		return;
+	/* a freed handle holds a free-list link: a useless prefetch */
+	entry = atomic_load_explicit(&chunk[handle & (HANDLE_CHUNK_SIZE - 1)],
+				     memory_order_relaxed);
+	__builtin_prefetch(obj_zspage(entry), 1);
 }
 
 const void *zs_obj_read_begin(struct zs_pool *pool, unsigned long handle)

@@ -34,6 +34,11 @@ void zs_destroy_pool(struct zs_pool *pool);
  */
 int zs_malloc(struct zs_pool *pool, size_t size, unsigned long *handle);
 void zs_free(struct zs_pool *pool, unsigned long handle);
+/*
+ * A hint that handle will be freed soon: start loading its metadata into
+ * the cache.  Safe with any value, even a stale or made-up handle.
+ */
+void zs_prefetch(struct zs_pool *pool, unsigned long handle);
 
 /*
  * Access an object.  read_begin returns a pointer to the object's bytes,
