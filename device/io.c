@@ -189,7 +189,8 @@ static void prefetch_old(struct zdev *z, struct zentry *e)
 
 /*
  * Store one page.  With locked, the caller holds e's lock (partial
- * writes); otherwise e may be NULL and is looked up after compression.
+ * writes); otherwise e is peeked before compression (to prefetch the old
+ * object) and allocated after it if the page was never written.
  */
 static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 		      bool locked, const void *src)
