@@ -30,7 +30,7 @@ static double now(void)
 struct rw_arg {
 	struct zdev *z;
 	const char *data;
-	size_t n, iters;
+	size_t n;		/* pages in data and on the device; writes */
 	unsigned int seed;
 };
 
@@ -39,7 +39,7 @@ static void *rand_writer(void *p)
 	struct rw_arg *a = p;
 	size_t i, idx;
 
-	for (i = 0; i < a->iters; i++) {
+	for (i = 0; i < a->n; i++) {
 		idx = rand_r(&a->seed) % a->n;
 		zdev_write(a->z, a->data + ((idx * 31) % a->n) * 4096, 4096,
 			   idx * 4096);
@@ -57,7 +57,7 @@ static void rand_writes(struct zdev *z, const char *data, size_t n,
 
 	t0 = now();
 	for (i = 0; i < threads; i++) {
-		a[i] = (struct rw_arg){ z, data, n, n, 1234u + i };
+		a[i] = (struct rw_arg){ z, data, n, 1234u + i };
 		pthread_create(&t[i], NULL, rand_writer, &a[i]);
 	}
 	for (i = 0; i < threads; i++)

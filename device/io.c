@@ -367,11 +367,12 @@ static void chunk_io(void *arg, unsigned int i)
 static size_t split_io(struct zdev *z, page_io_fn fn, unsigned char *buf,
 		       uint64_t off, size_t len, int *err)
 {
-	struct chunks c = { .fn = fn };
+	struct chunks c;	/* only the parts in use are filled in */
 	uint64_t pos = off, end = off + len, step;
 	unsigned int n, i;
 	size_t done = 0;
 
+	c.fn = fn;
 	n = len < PAR_MIN_BYTES ? 1 : (len + CHUNK_BYTES - 1) / CHUNK_BYTES;
 	if (n > MAX_CHUNKS)
 		n = MAX_CHUNKS;

@@ -233,14 +233,17 @@ static struct zspage *find_get_zspage(struct size_class *class)
 
 /* --- handle table ------------------------------------------------------ */
 
+/* the chunk holding handle h's entry, NULL if never allocated */
+static _Atomic uint64_t *handle_chunk(struct zs_pool *pool, uint64_t h)
+{
+	return atomic_load_explicit(&pool->handle_chunks[h >>
+							 HANDLE_CHUNK_SHIFT],
+				    memory_order_acquire);
+}
+
 static _Atomic uint64_t *handle_entry(struct zs_pool *pool, uint64_t h)
 {
-	_Atomic uint64_t *chunk;
-
-	chunk = atomic_load_explicit(&pool->handle_chunks[h >>
-							  HANDLE_CHUNK_SHIFT],
-				     memory_order_acquire);
-	return &chunk[h & (HANDLE_CHUNK_SIZE - 1)];
+	return &handle_chunk(pool, h)[h & (HANDLE_CHUNK_SIZE - 1)];
 }
 
 /* a fresh handle number with its chunk in place, 0 on ENOMEM */
@@ -593,18 +596,12 @@ void zs_free(struct zs_pool *pool, unsigned long handle)
 
 void zs_prefetch(struct zs_pool *pool, unsigned long handle)
 {
-	_Atomic uint64_t *chunk;
 	uint64_t entry;
 
-	if (!handle || handle >= HANDLE_MAX)
-		return;
-	chunk = atomic_load_explicit(&pool->handle_chunks[handle >>
-							  HANDLE_CHUNK_SHIFT],
-				     memory_order_acquire);
-	if (!chunk)
+	if (!handle || handle >= HANDLE_MAX || !handle_chunk(pool, handle))
 		return;
 	/* a freed handle holds a free-list link: a useless prefetch */
-	entry = atomic_load_explicit(&chunk[handle & (HANDLE_CHUNK_SIZE - 1)],
+	entry = atomic_load_explicit(handle_entry(pool, handle),
 				     memory_order_relaxed);
 	__builtin_prefetch(obj_zspage(entry), 1);
 }
