@@ -4,7 +4,7 @@
 # the shared anchor scripts).  Prints one table (median of $REPS runs, with
 # ratios) and writes it as JSON.  Never fails on a timing.
 #
-# env: REPS=3  SYSTEMS="zram-lz4 zram-lz4-loop zramfs-lz4 zramfs-zstd rawfuse"
+# env: REPS=3  SYSTEMS="zram-lz4 zram-lz4-loop zramfs-lz4 rawfuse zramfs-zstd"
 #      (zram-ALG: kernel zram0 itself; zram-ALG-loop: zram0 through a loop
 #      device with direct I/O, the path zramfs images take)
 #      RESULTS=/tmp/zramfs-bench-results  FIO_RUNTIME=10
@@ -17,7 +17,11 @@ export RESULTS=${RESULTS:-/tmp/zramfs-bench-results}
 rm -rf "$RESULTS"
 . "$HERE/lib.sh"
 REPS=${REPS:-3}
-SYSTEMS=${SYSTEMS:-zram-lz4 zram-lz4-loop zramfs-lz4 zramfs-zstd rawfuse}
+# Ratios are taken between systems within one rep, and this VM's speed
+# drifts by a third over minutes, so the systems compared with zramfs-lz4
+# sit next to it and every second rep runs them in reverse order (ABBA):
+# a steady drift then favours neither side of a pair.
+SYSTEMS=${SYSTEMS:-zram-lz4 zram-lz4-loop zramfs-lz4 rawfuse zramfs-zstd}
 W=$(mktemp -d /tmp/zramfs-bench.XXXXXX)
 MNT=$W/mnt; mkdir -p "$MNT"
 DPID="" LOOP="" ZRAM_USED=0
@@ -107,8 +111,11 @@ run_system() {
 	cleanup
 }
 
+REVERSED=$(tr ' ' '\n' <<<"$SYSTEMS" | tac | tr '\n' ' ')
 for rep in $(seq 1 "$REPS"); do
-	for sys in $SYSTEMS; do
+	order=$SYSTEMS
+	[ $((rep % 2)) = 0 ] && order=$REVERSED
+	for sys in $order; do
 		run_system "$sys" "$rep"
 	done
 done
