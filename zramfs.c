@@ -60,7 +60,6 @@
 #define MAX_MAX_IO	(1u << 20)	/* the kernel's FUSE_MAX_MAX_PAGES */
 #define DEF_THREADS	16
 #define RELEASE_GRACE_MS 1000	/* see signal_thread */
-#define DEF_RESERVE	(4u << 20)
 
 enum kind { K_NONE, K_DIR, K_IMAGE, K_ATTR };
 
@@ -720,10 +719,6 @@ static void usage(const char *prog)
 }
 
 /*
- * The default mem_limit: -o mem_cap, else the memory cgroup's limit less
- * headroom for the daemon's own buffers (1/8 of it, at least 48 MiB).
- */
-/*
  * -o NAME=SIZE: *bytes keeps its default when the option is absent; a
  * value that does not parse, or lies outside min..max or off a multiple
  * of `align`, is refused with one line naming it (and `hint`).
@@ -745,6 +740,10 @@ static int size_opt(const char *name, const char *opt, uint64_t min,
 	return 0;
 }
 
+/*
+ * The default mem_limit: -o mem_cap, else the memory cgroup's limit less
+ * headroom for the daemon's own buffers (1/8 of it, at least 48 MiB).
+ */
 static int set_mem_cap(const char *opt)
 {
 	uint64_t limit, cap = 0, headroom;
@@ -764,7 +763,7 @@ static int set_mem_cap(const char *opt)
 
 static int set_reserve(const char *opt)
 {
-	uint64_t bytes = DEF_RESERVE;
+	uint64_t bytes = ZDEV_DEFAULT_RESERVE;
 
 	if (size_opt("reserve", opt, 0, UINT64_MAX, 1, "", &bytes))
 		return -1;

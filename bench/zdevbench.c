@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	       algo, (t1 - t0) / n * 1e6, len / (t1 - t0) / 1e6,
 	       (double)len / clen);
 
-	zdev_set_reserve(4 << 20);	/* the daemon's default -o reserve */
+	zdev_set_reserve(ZDEV_DEFAULT_RESERVE);
 	zdev_create(0, &z);
 	zdev_set_comp(z, 0, algo);
 	zdev_set_disksize(z, len);

@@ -60,6 +60,7 @@ void zdev_set_default_mem_limit(uint64_t bytes);
  * Memory each initialised device keeps faulted in ahead of its writes
  * (0: none, pages fault in as written).  Set before devices initialise.
  */
+#define ZDEV_DEFAULT_RESERVE	(4u << 20)	/* the daemon's -o reserve */
 void zdev_set_reserve(uint64_t bytes);
 void zdev_reset_mem_used_max(struct zdev *z);
 /* -EBUSY while open; frees every page and restores all defaults */

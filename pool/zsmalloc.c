@@ -596,12 +596,16 @@ void zs_free(struct zs_pool *pool, unsigned long handle)
 
 void zs_prefetch(struct zs_pool *pool, unsigned long handle)
 {
+	_Atomic uint64_t *chunk;
 	uint64_t entry;
 
-	if (!handle || handle >= HANDLE_MAX || !handle_chunk(pool, handle))
+	if (!handle || handle >= HANDLE_MAX)
+		return;
+	chunk = handle_chunk(pool, handle);
+	if (!chunk)
 		return;
 	/* a freed handle holds a free-list link: a useless prefetch */
-	entry = atomic_load_explicit(handle_entry(pool, handle),
+	entry = atomic_load_explicit(&chunk[handle & (HANDLE_CHUNK_SIZE - 1)],
 				     memory_order_relaxed);
 	__builtin_prefetch(obj_zspage(entry), 1);
 }
