@@ -76,7 +76,7 @@ run_placement() {
 	# kernel discards none of them (kernel zram hears of each freed slot;
 	# a loop device does not).  One blkdiscard returns the rest.
 	echo "$where: after swapoff mem_used_total=$(field "$z/mm_stat" 3) orig=$(field "$z/mm_stat" 1)"
-	ok "$where: blkdiscard after swapoff" blkdiscard "$dev"
+	ok "$where: blkdiscard after swapoff" blkdiscard -f "$dev"
 	eq "$where: nothing stored after blkdiscard" 0 "$(field "$z/mm_stat" 1)"
 	used=$(field "$z/mm_stat" 3)
 	ok "$where: pool back near zero after blkdiscard (<1 MiB: $used)" test "$used" -lt $((1 << 20))
