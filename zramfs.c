@@ -127,7 +127,7 @@ static int stat_ino(fuse_ino_t ino, struct stat *st)
 	st->st_uid = getuid();
 	st->st_gid = getgid();
 	st->st_atim = st->st_mtim = st->st_ctim = start_time;
-	st->st_blksize = ZDEV_PAGE_SIZE;
+	st->st_blksize = ZPAGE_SIZE;
 	if (n.kind == K_NONE)
 		return -ENOENT;
 	if (n.dev >= 0) {
@@ -628,7 +628,7 @@ static void zfs_statfs(fuse_req_t req, fuse_ino_t ino)
 	struct zdev *z;
 
 	memset(&sv, 0, sizeof(sv));
-	sv.f_bsize = sv.f_frsize = ZDEV_PAGE_SIZE;
+	sv.f_bsize = sv.f_frsize = ZPAGE_SIZE;
 	sv.f_namemax = NAME_MAX;
 	cnt = zreg_list(ids, ZREG_MAX_DEVICES);
 	for (i = 0; i < cnt; i++) {
@@ -636,8 +636,8 @@ static void zfs_statfs(fuse_req_t req, fuse_ino_t ino)
 		if (!z)
 			continue;
 		zdev_stats(z, &s);
-		sv.f_blocks += s.disksize / ZDEV_PAGE_SIZE;
-		sv.f_bfree += (s.disksize - s.orig_data_size) / ZDEV_PAGE_SIZE;
+		sv.f_blocks += s.disksize / ZPAGE_SIZE;
+		sv.f_bfree += (s.disksize - s.orig_data_size) / ZPAGE_SIZE;
 		zreg_put(z);
 	}
 	sv.f_bavail = sv.f_bfree;
@@ -892,9 +892,9 @@ int main(int argc, char *argv[])
 			zo.num_devices, ZREG_MAX_DEVICES);
 		goto out_args;
 	}
-	if (zo.threads < 1 || zo.threads > ZCOMP_MAX_WORKERS - 8) {
+	if (zo.threads < 1 || zo.threads > ZDEV_MAX_IO_THREADS) {
 		fprintf(stderr, "zramfs: bad option threads=%d (1..%d)\n",
-			zo.threads, ZCOMP_MAX_WORKERS - 8);
+			zo.threads, ZDEV_MAX_IO_THREADS);
 		goto out_args;
 	}
 	zlog_init(opts.debug, !opts.foreground);

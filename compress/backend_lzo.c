@@ -23,7 +23,7 @@
 
 struct lzo_ctx {
 	unsigned char wrkmem[LZO1X_1_MEM_COMPRESS];
-	unsigned char scratch[LZO_BOUND(ZCOMP_PAGE_SIZE)];
+	unsigned char scratch[LZO_BOUND(ZPAGE_SIZE)];
 };
 
 static pthread_once_t lzo_once = PTHREAD_ONCE_INIT;
@@ -68,7 +68,7 @@ static int lzo_compress(void *c, const void *src, size_t src_len,
 
 	if (*dst_len < LZO_BOUND(src_len)) {
 		/* cannot promise a fit beyond one page: caller stores raw */
-		if (src_len > ZCOMP_PAGE_SIZE)
+		if (src_len > ZPAGE_SIZE)
 			return -ENOSPC;
 		out = ctx->scratch;
 	}

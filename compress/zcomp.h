@@ -17,11 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZCOMP_PAGE_SIZE		4096
+#include "util/page.h"
+
 /* worst case compressed size of one page for any backend (with headroom) */
-#define ZCOMP_DST_SIZE		(2 * ZCOMP_PAGE_SIZE)
+#define ZCOMP_DST_SIZE		(2 * ZPAGE_SIZE)
 #define ZCOMP_MAX_WORKERS	256
-#define ZCOMP_NAME_MAX		64	/* longer names: -E2BIG */
 #define ZCOMP_DICT_MAX		(8 << 20)	/* dictionaries above: -E2BIG */
 
 /* Algorithm parameters, as set by algorithm_params (level=, dict=). */

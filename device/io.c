@@ -19,10 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "device/parallel.h"
+#include "util/parallel.h"
 #include "device/zdev_int.h"
 
-#define PAGE_MASK	((uint64_t)ZDEV_PAGE_SIZE - 1)
+#define PAGE_MASK	((uint64_t)ZPAGE_SIZE - 1)
 /* requests this large are (de)compressed by several threads at once */
 #define PAR_MIN_BYTES	(64u << 10)
 /* in chunks of about this size, at most MAX_CHUNKS of them */
@@ -30,7 +30,7 @@
 #define MAX_CHUNKS	64
 
 /* per-thread scratch: a page for partial I/O, a buffer for compression */
-static __thread unsigned char tls_page[ZDEV_PAGE_SIZE]
+static __thread unsigned char tls_page[ZPAGE_SIZE]
 	__attribute__((aligned(64)));
 static __thread unsigned char tls_dst[ZCOMP_DST_SIZE]
 	__attribute__((aligned(64)));
@@ -68,7 +68,7 @@ static inline uint64_t word_at(const unsigned char *p, size_t i)
 static bool page_same_filled(const void *ptr, uint64_t *element)
 {
 	const unsigned char *page = ptr;
-	size_t pos, last = ZDEV_PAGE_SIZE / sizeof(uint64_t) - 1;
+	size_t pos, last = ZPAGE_SIZE / sizeof(uint64_t) - 1;
 	uint64_t val = word_at(page, 0);
 
 	/* check the last word first: most pages differ there quickly */
@@ -87,10 +87,10 @@ static void fill_page(void *ptr, uint64_t value)
 	size_t i;
 
 	if (!value) {
-		memset(ptr, 0, ZDEV_PAGE_SIZE);
+		memset(ptr, 0, ZPAGE_SIZE);
 		return;
 	}
-	for (i = 0; i < ZDEV_PAGE_SIZE / sizeof(value); i++)
+	for (i = 0; i < ZPAGE_SIZE / sizeof(value); i++)
 		memcpy(page + i * sizeof(value), &value, sizeof(value));
 }
 
@@ -131,16 +131,16 @@ static int read_slot(struct zdev *z, struct zentry *e, void *dst)
 		return 0;
 	}
 	if (!e->handle) {
-		memset(dst, 0, ZDEV_PAGE_SIZE);
+		memset(dst, 0, ZPAGE_SIZE);
 		return 0;
 	}
 	size = zentry_size(e);
 	src = zs_obj_read_begin(z->pool, e->handle);
-	if (size == ZDEV_PAGE_SIZE)
-		memcpy(dst, src, ZDEV_PAGE_SIZE);
+	if (size == ZPAGE_SIZE)
+		memcpy(dst, src, ZPAGE_SIZE);
 	else
 		ret = zcomp_decompress(z->comps[zentry_prio(e)], src, size,
-				       dst, ZDEV_PAGE_SIZE);
+				       dst, ZPAGE_SIZE);
 	zs_obj_read_end(z->pool, e->handle);
 	return ret;
 }
@@ -151,7 +151,7 @@ static int read_page(struct zdev *z, uint64_t index, void *dst)
 	int ret;
 
 	if (!e) {
-		memset(dst, 0, ZDEV_PAGE_SIZE);
+		memset(dst, 0, ZPAGE_SIZE);
 		return 0;
 	}
 	zentry_lock(e);
@@ -212,11 +212,11 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 	if (!same) {
 		if (e)
 			prefetch_old(z, e);
-		ret = zcomp_compress(z->comps[0], src, ZDEV_PAGE_SIZE, tls_dst,
+		ret = zcomp_compress(z->comps[0], src, ZPAGE_SIZE, tls_dst,
 				     &comp_len);
 		if (ret == -ENOSPC || (!ret && comp_len >= z->huge_class_size)) {
 			huge = true;
-			comp_len = ZDEV_PAGE_SIZE;
+			comp_len = ZPAGE_SIZE;
 			obj = src;
 		} else if (ret) {
 			return ret;
@@ -307,7 +307,7 @@ static int read_one(struct zdev *z, uint64_t index, unsigned char *buf,
 {
 	int ret;
 
-	if (n == ZDEV_PAGE_SIZE)
+	if (n == ZPAGE_SIZE)
 		return read_page(z, index, buf);
 	ret = read_page(z, index, tls_page);
 	if (!ret)
@@ -318,7 +318,7 @@ static int read_one(struct zdev *z, uint64_t index, unsigned char *buf,
 static int write_one(struct zdev *z, uint64_t index, unsigned char *buf,
 		     size_t pofs, size_t n)
 {
-	if (n == ZDEV_PAGE_SIZE)
+	if (n == ZPAGE_SIZE)
 		return write_page(z, index, NULL, false, buf);
 	return write_partial(z, index, buf, pofs, n);
 }
@@ -334,10 +334,10 @@ static void range_io(struct part *r, page_io_fn fn)
 	while (r->done < r->len) {
 		pos = r->off + r->done;
 		pofs = pos & PAGE_MASK;
-		n = ZDEV_PAGE_SIZE - pofs;
+		n = ZPAGE_SIZE - pofs;
 		if (n > r->len - r->done)
 			n = r->len - r->done;
-		r->err = fn(r->z, pos >> ZDEV_PAGE_SHIFT, r->buf + r->done,
+		r->err = fn(r->z, pos >> ZPAGE_SHIFT, r->buf + r->done,
 			    pofs, n);
 		if (r->err)
 			return;
@@ -477,14 +477,14 @@ int zdev_discard(struct zdev *z, uint64_t off, uint64_t len)
 	if (len > z->disksize - off)
 		len = z->disksize - off;
 	end = off + len;
-	first = (off + PAGE_MASK) >> ZDEV_PAGE_SHIFT;
-	last = end >> ZDEV_PAGE_SHIFT;
+	first = (off + PAGE_MASK) >> ZPAGE_SHIFT;
+	last = end >> ZPAGE_SHIFT;
 	/* partial pages at the edges are zeroed in place */
 	if ((off & PAGE_MASK) || first > last) {
-		uint64_t pend = first > last ? end : first << ZDEV_PAGE_SHIFT;
+		uint64_t pend = first > last ? end : first << ZPAGE_SHIFT;
 
 		if (pend > off)
-			ret = write_partial(z, off >> ZDEV_PAGE_SHIFT, NULL,
+			ret = write_partial(z, off >> ZPAGE_SHIFT, NULL,
 					    off & PAGE_MASK, pend - off);
 		if (ret)
 			goto out_fail;
@@ -534,9 +534,9 @@ off_t zdev_seek(struct zdev *z, uint64_t off, int whence)
 	if (off >= z->disksize)
 		goto out_unlock;
 	nr = z->table.nr_pages;
-	for (index = off >> ZDEV_PAGE_SHIFT; index < nr; index++) {
+	for (index = off >> ZPAGE_SHIFT; index < nr; index++) {
 		if (!(index & (ZT_CHUNK_PAGES - 1)) ||
-		    index == off >> ZDEV_PAGE_SHIFT) {
+		    index == off >> ZPAGE_SHIFT) {
 			uint64_t next = ztable_next_chunk(&z->table, index);
 
 			if (next > index) {
@@ -552,7 +552,7 @@ off_t zdev_seek(struct zdev *z, uint64_t off, int whence)
 			break;
 	}
 	if (index < nr) {
-		ret = index << ZDEV_PAGE_SHIFT;
+		ret = index << ZPAGE_SHIFT;
 		if ((uint64_t)ret < off)
 			ret = off;
 	} else if (whence == SEEK_HOLE) {

@@ -36,7 +36,7 @@ static _Atomic uint64_t default_limit_pages;
 
 void zdev_set_default_mem_limit(uint64_t bytes)
 {
-	default_limit_pages = (bytes + ZDEV_PAGE_SIZE - 1) >> ZDEV_PAGE_SHIFT;
+	default_limit_pages = (bytes + ZPAGE_SIZE - 1) >> ZPAGE_SHIFT;
 }
 
 /* pages per zspage length each pool keeps faulted in (pool/reserve.h) */
@@ -44,7 +44,7 @@ static unsigned int reserve_pages;
 
 void zdev_set_reserve(uint64_t bytes)
 {
-	reserve_pages = bytes / ZDEV_PAGE_SIZE / 8;
+	reserve_pages = bytes / ZPAGE_SIZE / 8;
 }
 
 static void set_defaults(struct zdev *z)
@@ -139,16 +139,16 @@ int zdev_set_disksize(struct zdev *z, uint64_t size)
 
 	if (!size)
 		return -EINVAL;
-	if (size > UINT64_MAX - ZDEV_PAGE_SIZE)
+	if (size > UINT64_MAX - ZPAGE_SIZE)
 		return -EINVAL;
-	size = (size + ZDEV_PAGE_SIZE - 1) & ~(uint64_t)(ZDEV_PAGE_SIZE - 1);
+	size = (size + ZPAGE_SIZE - 1) & ~(uint64_t)(ZPAGE_SIZE - 1);
 
 	pthread_rwlock_wrlock(&z->init_lock);
 	if (z->init_done) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}
-	ret = ztable_init(&table, size >> ZDEV_PAGE_SHIFT);
+	ret = ztable_init(&table, size >> ZPAGE_SHIFT);
 	if (ret)
 		goto out_unlock;
 	pool = zs_create_pool("zram");
@@ -274,7 +274,7 @@ out_unlock:
 
 void zdev_set_mem_limit(struct zdev *z, uint64_t bytes)
 {
-	z->limit_pages = (bytes + ZDEV_PAGE_SIZE - 1) >> ZDEV_PAGE_SHIFT;
+	z->limit_pages = (bytes + ZPAGE_SIZE - 1) >> ZPAGE_SHIFT;
 }
 
 void zdev_reset_mem_used_max(struct zdev *z)
@@ -342,11 +342,11 @@ void zdev_stats(struct zdev *z, struct zstats *s)
 	s->initstate = z->init_done;
 	s->disksize = z->disksize;
 	s->comp_algorithm = z->comp_algs[0];
-	s->orig_data_size = c->pages_stored << ZDEV_PAGE_SHIFT;
+	s->orig_data_size = c->pages_stored << ZPAGE_SHIFT;
 	s->compr_data_size = c->compr_data_size;
-	s->mem_used_total = pages << ZDEV_PAGE_SHIFT;
-	s->mem_limit = z->limit_pages << ZDEV_PAGE_SHIFT;
-	s->mem_used_max = c->max_used_pages << ZDEV_PAGE_SHIFT;
+	s->mem_used_total = pages << ZPAGE_SHIFT;
+	s->mem_limit = z->limit_pages << ZPAGE_SHIFT;
+	s->mem_used_max = c->max_used_pages << ZPAGE_SHIFT;
 	s->same_pages = c->same_pages;
 	s->pages_compacted = ps.pages_compacted;
 	s->huge_pages = c->huge_pages;

@@ -18,12 +18,18 @@
 
 #include "compress/zcomp.h"
 #include "stats/zstats.h"
+#include "util/page.h"
 
-#define ZDEV_PAGE_SHIFT		12
-#define ZDEV_PAGE_SIZE		(1u << ZDEV_PAGE_SHIFT)
 #define ZDEV_MAX_COMPS		4	/* primary + 3 recompression algorithms */
 #define ZDEV_ALGO_NAME_MAX	128	/* kernel ZRAM_MAX_ALGO_NAME_SZ */
 #define ZDEV_DEFAULT_COMP	"lz4"
+/*
+ * Most threads that may do I/O on devices at once: each needs its own
+ * compression stream; the rest of ZCOMP_MAX_WORKERS is kept for the
+ * helper threads of large requests (util/parallel.h) and the device's
+ * background threads.
+ */
+#define ZDEV_MAX_IO_THREADS	(ZCOMP_MAX_WORKERS - 16)
 
 struct zdev;
 

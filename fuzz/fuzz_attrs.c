@@ -292,13 +292,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* a page of data from the input: compressible or not */
 static void io_page(const uint8_t *data, size_t size)
 {
-	static uint8_t page[ZDEV_PAGE_SIZE];
+	static uint8_t page[ZPAGE_SIZE];
 	uint64_t h = fnv(data, size), x = h | 1, npages;
 	size_t i;
 
 	if (!zdev_initialized(main_dev))
 		return;
-	npages = zdev_disksize(main_dev) / ZDEV_PAGE_SIZE;
+	npages = zdev_disksize(main_dev) / ZPAGE_SIZE;
 	if (!npages)
 		return;
 	if (h & 1) {
@@ -313,7 +313,7 @@ static void io_page(const uint8_t *data, size_t size)
 			page[i] = size ? data[i % size] : 0;
 	}
 	CHECK(zdev_write(main_dev, page, sizeof(page),
-			 ((h >> 8) % npages) * ZDEV_PAGE_SIZE) ==
+			 ((h >> 8) % npages) * ZPAGE_SIZE) ==
 	      (ssize_t)sizeof(page) || main_dev->limit_pages);
 }
 
@@ -328,7 +328,7 @@ static void check_accepted(const struct zattr *a, const char *val,
 
 	if (!strcmp(a->name, "disksize")) {
 		CHECK(zparse_size(val, len, &v) == 0);
-		v = (v + ZDEV_PAGE_SIZE - 1) & ~(uint64_t)(ZDEV_PAGE_SIZE - 1);
+		v = (v + ZPAGE_SIZE - 1) & ~(uint64_t)(ZPAGE_SIZE - 1);
 		CHECK(zdev_initialized(main_dev));
 		CHECK(zdev_disksize(main_dev) == v);
 		show_dev("disksize", buf);
@@ -348,7 +348,7 @@ static void check_accepted(const struct zattr *a, const char *val,
 	} else if (!strcmp(a->name, "mem_limit")) {
 		CHECK(zparse_size(val, len, &v) == 0);
 		CHECK(main_dev->limit_pages ==
-		      (v + ZDEV_PAGE_SIZE - 1) >> ZDEV_PAGE_SHIFT);
+		      (v + ZPAGE_SIZE - 1) >> ZPAGE_SHIFT);
 	} else if (!strcmp(a->name, "comp_algorithm")) {
 		char want[ZDEV_ALGO_NAME_MAX + 2];
 

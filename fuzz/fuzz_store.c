@@ -39,7 +39,7 @@
 #include "device/zdev.h"
 #include "stats/zstats.h"
 
-#define PAGE		ZDEV_PAGE_SIZE
+#define PAGE		ZPAGE_SIZE
 #define BASE_SIZE	(1u << 20)
 #define BIG_SIZE	((4u << 20) + 5000)	/* rounds up to 4 MiB + 8 KiB */
 #define MAX_SIZE	((4u << 20) + 8192)

@@ -33,7 +33,7 @@
 #define MADV_DONTNEED_LOCKED	24	/* Linux 5.18+ */
 #endif
 
-#define ARENA_PAGES	(ARENA_SIZE / ARENA_PAGE_SIZE)
+#define ARENA_PAGES	(ARENA_SIZE / ZPAGE_SIZE)
 
 struct arena {
 	struct arena *prev, *next;	/* protected by run_list->lock */
@@ -201,13 +201,13 @@ void *arena_alloc_run(struct arena_pool *ap, unsigned int npages,
 	}
 	pthread_mutex_unlock(&rl->lock);
 	*owner = a;
-	return a->base + (size_t)slot * npages * ARENA_PAGE_SIZE;
+	return a->base + (size_t)slot * npages * ZPAGE_SIZE;
 }
 
 void arena_free_run(struct arena_pool *ap, struct arena *a, void *addr)
 {
 	struct run_list *rl = a->rl;
-	size_t len = (size_t)a->run_pages * ARENA_PAGE_SIZE;
+	size_t len = (size_t)a->run_pages * ZPAGE_SIZE;
 	unsigned int slot = ((char *)addr - a->base) / len;
 	int unmap = 0;
 

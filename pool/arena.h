@@ -15,8 +15,10 @@
 #define ZRAMFS_ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-#define ARENA_PAGE_SIZE		4096
+#include "util/page.h"
+
 #define ARENA_MAX_RUN		8
 #define ARENA_SIZE		(64UL << 20)
 

@@ -59,7 +59,7 @@ static void touch(void *addr, unsigned int npages)
 	unsigned int i;
 
 	for (i = 0; i < npages; i++)
-		p[(size_t)i * ARENA_PAGE_SIZE] = 0;
+		p[(size_t)i * ZPAGE_SIZE] = 0;
 }
 
 static uint64_t now_ns(void)

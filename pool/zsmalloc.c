@@ -176,7 +176,7 @@ static unsigned int get_pages_per_zspage(unsigned int class_size)
 	unsigned int i, max_usedpc = 0, best = 1;
 
 	for (i = 1; i <= ZS_MAX_PAGES_PER_ZSPAGE; i++) {
-		unsigned int zspage_size = i * ZS_PAGE_SIZE;
+		unsigned int zspage_size = i * ZPAGE_SIZE;
 		unsigned int waste = zspage_size % class_size;
 		unsigned int usedpc = (zspage_size - waste) * 100 /
 				      zspage_size;
@@ -459,7 +459,7 @@ struct zs_pool *zs_create_pool(const char *name)
 		if (size > ZS_MAX_ALLOC_SIZE)
 			size = ZS_MAX_ALLOC_SIZE;
 		pages = get_pages_per_zspage(size);
-		objs = pages * ZS_PAGE_SIZE / size;
+		objs = pages * ZPAGE_SIZE / size;
 
 		/* the first class above which every class is huge */
 		if (pages != 1 && objs != 1 && !pool->huge_class_size)

@@ -12,9 +12,11 @@
 #define ZRAMFS_ZSMALLOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-#define ZS_PAGE_SIZE		4096
-#define ZS_MAX_ALLOC_SIZE	ZS_PAGE_SIZE
+#include "util/page.h"
+
+#define ZS_MAX_ALLOC_SIZE	ZPAGE_SIZE
 
 struct zs_pool;
 

@@ -23,7 +23,7 @@
 #include "compress/zcomp.h"
 #include "test/unit/testhelp.h"
 
-#define PAGE		ZCOMP_PAGE_SIZE
+#define PAGE		ZPAGE_SIZE
 #define NR_KINDS	5
 #define PAGES_PER_KIND	48
 #define MT_THREADS	4

@@ -41,7 +41,7 @@
 #include "device/zdev.h"
 #include "test/unit/testhelp.h"
 
-#define PAGE		ZDEV_PAGE_SIZE
+#define PAGE		ZPAGE_SIZE
 #define DEV_SIZE	(8u << 20)
 #define NPAGES		(DEV_SIZE / PAGE)
 #define MAX_WPAGES	64

@@ -107,7 +107,7 @@ static long rss_pages(void)
 	if (fscanf(f, "%ld %ld", &size, &res) != 2)
 		res = -1;
 	fclose(f);
-	return res * (sysconf(_SC_PAGESIZE) / ZS_PAGE_SIZE);
+	return res * (sysconf(_SC_PAGESIZE) / ZPAGE_SIZE);
 }
 
 static long vmlck_kb(void)
@@ -322,7 +322,7 @@ static void compact_one(size_t size, size_t n)
 	printf("# compact size %zu: %zu objects, %zu kept: %lu pages -> "
 	       "compact freed %lu -> %lu pages (ideal %zu), rss -%ld\n",
 	       size, n, keep, before, freed, after,
-	       (keep * size + ZS_PAGE_SIZE - 1) / ZS_PAGE_SIZE, rss1 - rss2);
+	       (keep * size + ZPAGE_SIZE - 1) / ZPAGE_SIZE, rss1 - rss2);
 
 	snprintf(descr, sizeof(descr), "compact %zu: allocations", size);
 	test_cond(descr, ok);
@@ -334,8 +334,8 @@ static void compact_one(size_t size, size_t n)
 	snprintf(descr, sizeof(descr), "compact %zu: stats count it", size);
 	test_cond(descr, st.pages_compacted == freed);
 	snprintf(descr, sizeof(descr), "compact %zu: result near ideal", size);
-	test_cond(descr, after * ZS_PAGE_SIZE <= keep * size * 13 / 10 +
-			 16 * ZS_PAGE_SIZE);
+	test_cond(descr, after * ZPAGE_SIZE <= keep * size * 13 / 10 +
+			 16 * ZPAGE_SIZE);
 	snprintf(descr, sizeof(descr), "compact %zu: rss drops", size);
 	test_cond(descr, rss1 - rss2 >= (long)freed * 9 / 10);
 
@@ -383,7 +383,7 @@ static void test_efficiency(void)
 			ok = false;
 		sum += objs[i].size;
 	}
-	ratio = (double)zs_get_total_pages(pool) * ZS_PAGE_SIZE / sum;
+	ratio = (double)zs_get_total_pages(pool) * ZPAGE_SIZE / sum;
 	printf("# efficiency: sizes 1000..3000, %lu pages for %llu bytes: "
 	       "%.4f\n", zs_get_total_pages(pool), sum, ratio);
 	test_cond("efficiency: allocations", ok);
@@ -396,7 +396,7 @@ static void test_efficiency(void)
 		zs_free(pool, objs[i].h);
 	}
 	zs_compact(pool);
-	ratio = (double)zs_get_total_pages(pool) * ZS_PAGE_SIZE / sum;
+	ratio = (double)zs_get_total_pages(pool) * ZPAGE_SIZE / sum;
 	printf("# efficiency: after freeing half and compacting: %.4f\n",
 	       ratio);
 	test_cond("efficiency: < 1.15 after churn and compaction",

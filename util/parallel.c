@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "device/parallel.h"
+#include "util/parallel.h"
 #include "util/futex.h"
 #include "util/harden.h"
 
