@@ -11,25 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "device/zdev_int.h"
-
-uint64_t zdev_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-uint32_t zdev_now_sec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint32_t)ts.tv_sec;
-}
 
 /* mem_limit a device starts with (and returns to on reset) */
 static _Atomic uint64_t default_limit_pages;
@@ -355,7 +338,6 @@ void zdev_stats(struct zdev *z, struct zstats *s)
 	s->failed_writes = c->failed_writes;
 	s->invalid_io = c->invalid_io;
 	s->notify_free = c->notify_free;
-	s->miss_free = c->miss_free;
 	s->rd_ios = c->rd_ios;
 	s->rd_sectors = c->rd_sectors;
 	s->rd_ticks = c->rd_ns / 1000000;

@@ -1,6 +1,6 @@
 /*
  * zdev_int.h - struct zdev, shared by the device's own files only
- * (zdev.c: lifecycle and configuration; io.c: the page I/O paths).
+ * (zdev.c: lifecycle and configuration; io.c: requests; page.c: slots).
  *
  * Lock order:
  *   init_lock (rwlock: write for init/reset/config, read for I/O and show)
@@ -8,7 +8,7 @@
  *       -> pool class lock / migrate lock (inside pool/)
  * The compressors run outside slot locks except for partial-page writes,
  * which hold the slot across read-modify-write so no concurrent write to
- * the same page is lost.
+ * the same page is lost (page.c).
  */
 #ifndef ZRAMFS_ZDEV_INT_H
 #define ZRAMFS_ZDEV_INT_H
@@ -30,7 +30,6 @@ struct zdev_counters {
 	_Atomic uint64_t failed_writes;
 	_Atomic uint64_t invalid_io;
 	_Atomic uint64_t notify_free;
-	_Atomic uint64_t miss_free;
 	_Atomic uint64_t max_used_pages;
 	_Atomic uint64_t rd_ios, rd_sectors, rd_ns;
 	_Atomic uint64_t wr_ios, wr_sectors, wr_ns;
@@ -58,11 +57,5 @@ struct zdev {
 	_Atomic int open_count;
 	struct zdev_counters stats;
 };
-
-/* io.c: free what slot e holds (caller holds its lock) */
-void zdev_free_slot(struct zdev *z, struct zentry *e);
-/* monotonic clock in ns and whole seconds */
-uint64_t zdev_now_ns(void);
-uint32_t zdev_now_sec(void);
 
 #endif

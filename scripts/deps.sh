@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config libfuse3-dev fuse3 liblz4-dev libzstd-dev
 libjansson-dev liblzo2-dev zlib1g-dev util-linux e2fsprogs fio jq
-clang libclang-rt-dev procps psmisc"
+clang libclang-rt-dev procps psmisc python3"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -29,7 +29,11 @@ struct zstats {
 	uint64_t failed_writes;
 	uint64_t invalid_io;
 	uint64_t notify_free;
-	/* debug_stat */
+	/*
+	 * debug_stat: the kernel counts slot-free notifications it skipped
+	 * because the slot was locked; a discard here waits for the slot
+	 * and never skips, so this stays 0 (kept for the format).
+	 */
 	uint64_t miss_free;
 	/* bd_stat, in 4 KiB pages */
 	uint64_t bd_count;

@@ -5,9 +5,11 @@
  * operation is applied to both; every read is compared with the model by
  * memcmp.  Beside the bytes the model keeps, per page:
  *
- *   stored  the device holds the page (it was written, fully or partly,
- *           or zeroed in part by a discard) and no whole-page discard
- *           freed it since; orig_data_size must be stored * 4096
+ *   stored  the device holds the page (it was written, fully or partly)
+ *           and no discard freed it since: a whole-page discard frees
+ *           it, a partial one zeroes part of a stored page and frees it
+ *           if nothing but zeros is left, and leaves an empty slot
+ *           empty; orig_data_size must be stored * 4096
  *   rand    its last write was a whole page of random bytes: it must be
  *           a huge page (stored raw)
  *
@@ -350,6 +352,11 @@ static void do_write(const uint8_t *buf, size_t len, uint64_t off,
 		model_write(buf, ret, off);
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return !p[0] && !memcmp(p, p + 1, n - 1);
+}
+
 static void do_discard(uint64_t off, uint64_t len)
 {
 	uint64_t end, p;
@@ -367,11 +374,10 @@ static void do_discard(uint64_t off, uint64_t len)
 	end = len < DEV_SIZE - off ? off + len : DEV_SIZE;
 	memset(model + off, 0, end - off);
 	for (p = off / PAGE; p <= (end - 1) / PAGE; p++) {
-		if (off <= p * PAGE && end >= (p + 1) * PAGE) {
+		if (off <= p * PAGE && end >= (p + 1) * PAGE)
 			stored[p] = 0;	/* freed */
-		} else {
-			stored[p] = 1;	/* zeroed in place: a stored page */
-		}
+		else if (stored[p] && all_zero(model + p * PAGE, PAGE))
+			stored[p] = 0;	/* zeroed in place, nothing left */
 		is_rand[p] = 0;
 	}
 }
@@ -795,7 +801,10 @@ static void wdiscard(struct worker *w, uint64_t off, uint64_t len)
 			w->sstored[p - SHARED_OFF / PAGE] = 1;
 			continue;
 		}
-		stored[p] = !(off <= p * PAGE && end >= (p + 1) * PAGE);
+		if (off <= p * PAGE && end >= (p + 1) * PAGE)
+			stored[p] = 0;
+		else if (stored[p] && all_zero(model + p * PAGE, PAGE))
+			stored[p] = 0;
 		is_rand[p] = 0;
 	}
 }
@@ -944,6 +953,18 @@ static void phase_threads(void)
 			stored[SHARED_OFF / PAGE + p] |= w[i].sstored[p];
 		free(w[i].buf);
 		free(w[i].rbuf);
+	}
+	/*
+	 * A shared page left all zeros was freed if a discard was the last
+	 * to touch it, and stays stored if a write of zeros was: the threads'
+	 * order is not in the model, so ask the device for those pages only.
+	 */
+	for (p = 0; p < SHARED_PAGES; p++) {
+		uint64_t pg = SHARED_OFF / PAGE + p;
+
+		if (stored[pg] && all_zero(model + pg * PAGE, PAGE))
+			stored[pg] = zdev_seek(z, pg * PAGE, SEEK_DATA) ==
+				     (off_t)(pg * PAGE);
 	}
 	printf("# phase 2: %ld ops, %ld compactions, %ld stats reads\n",
 	       total, c.compactions, c.stats_reads);

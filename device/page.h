@@ -1,0 +1,42 @@
+/*
+ * page.h - what one slot of the page table holds and how it changes
+ * (after zram_drv.c's zram_read_page, zram_write_page, zram_free_page).
+ * Shared by the device's own files only; io.c cuts requests into calls
+ * of these, the cold-page lifecycle works on slots through them.
+ *
+ * Every function takes a page index below the table's nr_pages, with the
+ * device's init_lock held for read by the caller.
+ */
+#ifndef ZRAMFS_PAGE_H_DEVICE
+#define ZRAMFS_PAGE_H_DEVICE
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct zdev;
+
+/* whole page into dst (zeros if never written); 0 or -EIO */
+int zpage_read(struct zdev *z, uint64_t index, void *dst);
+/* bytes [off, off + len) of the page into dst */
+int zpage_read_part(struct zdev *z, uint64_t index, void *dst, size_t off,
+		    size_t len);
+/*
+ * Store a whole page: 0, -ENOSPC (over mem_limit or no pool memory),
+ * -ENOMEM (no table memory).  On error the slot keeps its old content.
+ */
+int zpage_write(struct zdev *z, uint64_t index, const void *src);
+/* read-modify-write of [off, off + len) with the slot held throughout */
+int zpage_write_part(struct zdev *z, uint64_t index, const void *src,
+		     size_t off, size_t len);
+/*
+ * Discard [off, off + len) of the page: a whole page is freed; a part is
+ * zeroed in place, and the slot is freed if the page is then all zeros.
+ * A slot that holds nothing is left alone.  Counts notify_free for whole
+ * pages.
+ */
+int zpage_discard(struct zdev *z, uint64_t index, size_t off, size_t len);
+/* true if the slot holds data (an object or a fill word) */
+bool zpage_stored(struct zdev *z, uint64_t index);
+
+#endif
