@@ -187,6 +187,22 @@ void zcomp_params_free(struct zcomp_params *p)
 	p->dict_sz = 0;
 }
 
+int zcomp_params_check(const char *name, const struct zcomp_params *p)
+{
+	const struct zcomp_ops *ops = zcomp_find(name);
+	void *priv = NULL;
+	int ret;
+
+	if (!ops)
+		return -EINVAL;
+	if (!ops->setup_params)
+		return 0;
+	ret = ops->setup_params(p, &priv);
+	if (!ret && ops->release_params)
+		ops->release_params(priv);
+	return ret;
+}
+
 int zcomp_params_load_dict(struct zcomp_params *p, const char *path)
 {
 	struct stat st;

@@ -63,7 +63,10 @@ struct zcomp_ops {
 
 struct zcomp;
 
-/* Names of every backend that really initialises, in table order. */
+/*
+ * The backends are those of backends[] that really initialise, in table
+ * order.  zcomp_find: the one called name, NULL if none.
+ */
 const struct zcomp_ops *zcomp_find(const char *name);
 /* i-th available backend (0-based), NULL past the end */
 const struct zcomp_ops *zcomp_backend(int i);
@@ -73,6 +76,11 @@ const struct zcomp_ops *zcomp_backend(int i);
  */
 size_t zcomp_available_show(const char *selected, char *buf, size_t size);
 
+/*
+ * Would the backend called name accept p?  0, or -EINVAL (unknown name,
+ * a level or dictionary it cannot use), -ENOMEM.
+ */
+int zcomp_params_check(const char *name, const struct zcomp_params *p);
 /* copy params (dict duplicated); 0 or -ENOMEM */
 int zcomp_params_copy(struct zcomp_params *dst, const struct zcomp_params *src);
 void zcomp_params_free(struct zcomp_params *p);

@@ -89,10 +89,7 @@ static ssize_t mem_used_max_store(struct zdev *z, const char *buf,
 
 static ssize_t comp_algorithm_show(struct zdev *z, char *buf, size_t size)
 {
-	char name[ZDEV_ALGO_NAME_MAX];
-
-	return zcomp_available_show(zdev_comp(z, 0, name, sizeof(name)),
-				    buf, size);
+	return zdev_comp_show(z, 0, buf, size);
 }
 
 static ssize_t comp_algorithm_store(struct zdev *z, const char *buf,
@@ -148,7 +145,7 @@ static int params_kv(const char *key, const char *val, void *arg)
 static ssize_t algorithm_params_store(struct zdev *z, const char *buf,
 				      size_t len)
 {
-	struct params_args a = { .prio = 0, .level = ZCOMP_LEVEL_DEFAULT };
+	struct params_args a = { .prio = 0, .level = ZDEV_LEVEL_DEFAULT };
 	int ret;
 
 	if (len > ZPARSE_KV_MAX)

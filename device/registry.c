@@ -2,32 +2,21 @@
  * registry - devices by id, with reference counts.
  *
  * Lock order: reg_lock -> zdev init_lock (zreg_remove resets under it).
- * Each slot holds the device and a count of references; the registry's
- * own reference is dropped on remove.
+ * A device's reference count lives in struct zdev: the registry holds
+ * one reference while the id names the device, and each lookup takes
+ * one more.  Remove clears the slot and drops the registry's reference;
+ * whoever drops the last one frees the device, so a removed device stays
+ * valid for those still holding it and is gone once they let go.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
-#include <stdlib.h>
+#include <stdbool.h>
 
 #include "device/registry.h"
-
-struct slot {
-	struct zdev *dev;
-	_Atomic int refs;
-};
+#include "device/zdev_int.h"
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct slot slots[ZREG_MAX_DEVICES];	/* protected by reg_lock */
-
-/* refcount of a device lives in its slot while registered; once removed
- * the last putter frees it: removed devices are kept in a side list */
-struct gone {
-	struct zdev *dev;
-	_Atomic int refs;
-	struct gone *next;
-};
-static struct gone *gone_list;			/* protected by reg_lock */
+static struct zdev *slots[ZREG_MAX_DEVICES];	/* protected by reg_lock */
 
 int zreg_add(void)
 {
@@ -36,7 +25,7 @@ int zreg_add(void)
 
 	pthread_mutex_lock(&reg_lock);
 	for (id = 0; id < ZREG_MAX_DEVICES; id++)
-		if (!slots[id].dev)
+		if (!slots[id])
 			break;
 	if (id == ZREG_MAX_DEVICES) {
 		ret = -ENOMEM;
@@ -45,43 +34,40 @@ int zreg_add(void)
 	ret = zdev_create(id, &z);
 	if (ret)
 		goto out_unlock;
-	slots[id].dev = z;
-	slots[id].refs = 1;
+	z->refs = 1;
+	slots[id] = z;
 	ret = id;
 out_unlock:
 	pthread_mutex_unlock(&reg_lock);
 	return ret;
 }
 
-struct zdev *zreg_get(int id)
+/* a referenced device, counted as opened too if open */
+static struct zdev *lookup(int id, bool open)
 {
 	struct zdev *z = NULL;
 
 	if (id < 0 || id >= ZREG_MAX_DEVICES)
 		return NULL;
 	pthread_mutex_lock(&reg_lock);
-	if (slots[id].dev) {
-		z = slots[id].dev;
-		slots[id].refs++;
+	z = slots[id];
+	if (z) {
+		z->refs++;
+		if (open)
+			zdev_open(z);
 	}
 	pthread_mutex_unlock(&reg_lock);
 	return z;
 }
 
+struct zdev *zreg_get(int id)
+{
+	return lookup(id, false);
+}
+
 struct zdev *zreg_open(int id)
 {
-	struct zdev *z = NULL;
-
-	if (id < 0 || id >= ZREG_MAX_DEVICES)
-		return NULL;
-	pthread_mutex_lock(&reg_lock);
-	if (slots[id].dev) {
-		z = slots[id].dev;
-		slots[id].refs++;
-		zdev_open(z);
-	}
-	pthread_mutex_unlock(&reg_lock);
-	return z;
+	return lookup(id, true);
 }
 
 void zreg_close(struct zdev *z)
@@ -92,72 +78,36 @@ void zreg_close(struct zdev *z)
 
 void zreg_put(struct zdev *z)
 {
-	struct gone **g, *victim = NULL;
-	int id = zdev_id(z);
-
-	pthread_mutex_lock(&reg_lock);
-	if (slots[id].dev == z) {
-		slots[id].refs--;
-		pthread_mutex_unlock(&reg_lock);
-		return;
-	}
-	for (g = &gone_list; *g; g = &(*g)->next) {
-		if ((*g)->dev != z)
-			continue;
-		if (--(*g)->refs == 0) {
-			victim = *g;
-			*g = victim->next;
-		}
-		break;
-	}
-	pthread_mutex_unlock(&reg_lock);
-	if (victim) {
-		zdev_destroy(victim->dev);
-		free(victim);
-	}
-}
-
-static int remove_locked(int id)
-{
-	struct gone *g;
-	struct zdev *z = slots[id].dev;
-
-	if (!z)
-		return -ENODEV;
-	if (zdev_open_count(z) > 0)
-		return -EBUSY;
-	/* free the data now; the struct lives until the last reference */
-	if (zdev_reset(z))
-		return -EBUSY;
-	if (slots[id].refs <= 1) {
-		slots[id].dev = NULL;
-		slots[id].refs = 0;
+	/* the registry's own reference keeps a listed device above zero */
+	if (atomic_fetch_sub(&z->refs, 1) == 1)
 		zdev_destroy(z);
-		return 0;
-	}
-	g = malloc(sizeof(*g));
-	if (!g)
-		return -ENOMEM;
-	g->dev = z;
-	g->refs = slots[id].refs - 1;
-	g->next = gone_list;
-	gone_list = g;
-	slots[id].dev = NULL;
-	slots[id].refs = 0;
-	return 0;
 }
 
 int zreg_remove(int id)
 {
-	int ret;
+	struct zdev *z;
+	int ret = 0;
 
 	if (id < 0)
 		return -EINVAL;
 	if (id >= ZREG_MAX_DEVICES)
 		return -ENODEV;
 	pthread_mutex_lock(&reg_lock);
-	ret = remove_locked(id);
+	z = slots[id];
+	if (!z) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	/* free the data now (-EBUSY while open); the struct lives until
+	 * the last reference drops */
+	ret = zdev_reset(z);
+	if (ret)
+		goto out_unlock;
+	slots[id] = NULL;
+out_unlock:
 	pthread_mutex_unlock(&reg_lock);
+	if (!ret)
+		zreg_put(z);
 	return ret;
 }
 
@@ -167,7 +117,7 @@ int zreg_list(int *ids, int max)
 
 	pthread_mutex_lock(&reg_lock);
 	for (id = 0; id < ZREG_MAX_DEVICES && n < max; id++)
-		if (slots[id].dev)
+		if (slots[id])
 			ids[n++] = id;
 	pthread_mutex_unlock(&reg_lock);
 	return n;
@@ -179,7 +129,7 @@ int zreg_busy(int *ids, int max)
 
 	pthread_mutex_lock(&reg_lock);
 	for (id = 0; id < ZREG_MAX_DEVICES; id++) {
-		if (slots[id].dev && zdev_open_count(slots[id].dev) > 0) {
+		if (slots[id] && zdev_open_count(slots[id]) > 0) {
 			if (n < max)
 				ids[n] = id;
 			n++;
@@ -191,15 +141,15 @@ int zreg_busy(int *ids, int max)
 
 void zreg_clear(void)
 {
+	struct zdev *z;
 	int id;
 
-	pthread_mutex_lock(&reg_lock);
 	for (id = 0; id < ZREG_MAX_DEVICES; id++) {
-		if (slots[id].dev) {
-			zdev_destroy(slots[id].dev);
-			slots[id].dev = NULL;
-			slots[id].refs = 0;
-		}
+		pthread_mutex_lock(&reg_lock);
+		z = slots[id];
+		slots[id] = NULL;
+		pthread_mutex_unlock(&reg_lock);
+		if (z)
+			zreg_put(z);
 	}
-	pthread_mutex_unlock(&reg_lock);
 }

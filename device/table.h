@@ -32,7 +32,7 @@
 struct zentry {
 	uint64_t handle;		/* protected by ZE_LOCK */
 	_Atomic uint32_t flags;		/* lock bit atomic, rest under it */
-	uint32_t atime;			/* seconds since daemon start */
+	uint32_t atime;			/* CLOCK_MONOTONIC_COARSE seconds */
 };
 
 struct ztable {

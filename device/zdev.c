@@ -134,7 +134,7 @@ int zdev_set_disksize(struct zdev *z, uint64_t size)
 	ret = ztable_init(&table, size >> ZPAGE_SHIFT);
 	if (ret)
 		goto out_unlock;
-	pool = zs_create_pool("zram");
+	pool = zs_create_pool();
 	if (!pool || zs_set_reserve(pool, reserve_pages)) {
 		ret = -ENOMEM;
 		goto out_free;
@@ -205,12 +205,19 @@ const char *zdev_comp(struct zdev *z, unsigned int prio, char *buf,
 	return buf;
 }
 
+ssize_t zdev_comp_show(struct zdev *z, unsigned int prio, char *buf,
+		       size_t size)
+{
+	char name[ZDEV_ALGO_NAME_MAX];
+
+	return zcomp_available_show(zdev_comp(z, prio, name, sizeof(name)),
+				    buf, size);
+}
+
 int zdev_set_params(struct zdev *z, int prio, const char *algo, int level,
 		    const char *dict_path)
 {
 	struct zcomp_params p = { .level = level };
-	const struct zcomp_ops *ops;
-	void *priv = NULL;
 	int ret = 0;
 
 	/* read the dictionary before taking the lock: it may be slow */
@@ -234,18 +241,9 @@ int zdev_set_params(struct zdev *z, int prio, const char *algo, int level,
 		goto out_unlock;
 	}
 	/* let the backend refuse what it cannot use, now rather than at init */
-	ops = zcomp_find(z->comp_algs[prio]);
-	if (!ops) {
-		ret = -EINVAL;
+	ret = zcomp_params_check(z->comp_algs[prio], &p);
+	if (ret)
 		goto out_unlock;
-	}
-	if (ops->setup_params) {
-		ret = ops->setup_params(&p, &priv);
-		if (ret)
-			goto out_unlock;
-		if (ops->release_params)
-			ops->release_params(priv);
-	}
 	zcomp_params_free(&z->params[prio]);
 	z->params[prio] = p;
 	p.dict = NULL;

@@ -49,6 +49,11 @@ int zdev_set_comp(struct zdev *z, unsigned int prio, const char *name);
 /* name of the algorithm at prio into buf ("" if none); returns buf */
 const char *zdev_comp(struct zdev *z, unsigned int prio, char *buf,
 		      size_t size);
+/* every algorithm, the one at prio in brackets (comp_algorithm's format) */
+ssize_t zdev_comp_show(struct zdev *z, unsigned int prio, char *buf,
+		       size_t size);
+/* algorithm_params' level when none is given: the backend's default */
+#define ZDEV_LEVEL_DEFAULT	ZCOMP_LEVEL_DEFAULT
 /*
  * algorithm_params: prio, or algo (a name set at some priority) selects
  * the slot; level/dict as in zcomp_params (dict_path NULL for none).

@@ -55,6 +55,7 @@ struct zdev {
 	/* atomics: changed without init_lock */
 	_Atomic uint64_t limit_pages;
 	_Atomic int open_count;
+	_Atomic int refs;		/* registry.c's reference count */
 	struct zdev_counters stats;
 };
 

@@ -50,7 +50,6 @@ struct run_reserve {
 	_Atomic unsigned long pages;
 	_Atomic uint64_t busy_since;	/* refiller allocating since (ns) */
 	_Atomic uint64_t psi_start;	/* PSI memory stall total then (us) */
-	_Atomic unsigned long misses;	/* allocations refused */
 };
 
 static void touch(void *addr, unsigned int npages)
@@ -74,7 +73,9 @@ static struct timespec deadline(unsigned int ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	/* the condition variable waits on CLOCK_MONOTONIC (reserve_create):
+	 * a wall-clock jump does not move the deadline */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_nsec += (long)ms * 1000000;
 	ts.tv_sec += ts.tv_nsec / 1000000000;
 	ts.tv_nsec %= 1000000000;
@@ -216,6 +217,7 @@ struct run_reserve *reserve_create(struct arena_pool *ap, unsigned int pages)
 	}
 	zmutex_init(&r->lock);
 	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->want, &ca);
 	pthread_condattr_destroy(&ca);
 	if (pthread_create(&r->thread, NULL, refiller, r))
@@ -284,7 +286,6 @@ void *reserve_alloc_run(struct run_reserve *r, unsigned int npages,
 	 */
 	busy = r->busy_since;
 	if (busy && now_ns() - busy > RESERVE_STALL_NS && reclaiming(r)) {
-		r->misses++;
 		return NULL;
 	}
 	return arena_alloc_run(r->ap, npages, owner);
@@ -305,9 +306,4 @@ void reserve_free_run(struct run_reserve *r, struct arena *owner,
 	}
 	pthread_mutex_unlock(&r->lock);
 	arena_free_run(r->ap, owner, addr);
-}
-
-unsigned long reserve_pages(struct run_reserve *r)
-{
-	return r ? r->pages : 0;
 }

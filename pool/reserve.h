@@ -27,13 +27,15 @@ struct run_reserve;
 struct run_reserve *reserve_create(struct arena_pool *ap, unsigned int pages);
 /* stops the refiller and hands every ready run back to the arenas */
 void reserve_destroy(struct run_reserve *r);
-/* a ready run of npages, or NULL when none came within the wait */
+/*
+ * A ready run of npages, else one straight from the arenas; NULL (never
+ * after a wait) while the refiller is stuck in reclaim, or when the
+ * arenas have no memory.
+ */
 void *reserve_alloc_run(struct run_reserve *r, unsigned int npages,
 			struct arena **owner);
 /* keep the run if the reserve wants it, else free it to the OS */
 void reserve_free_run(struct run_reserve *r, struct arena *owner,
 		      void *addr, unsigned int npages);
-/* pages held ready now (for stats) */
-unsigned long reserve_pages(struct run_reserve *r);
 
 #endif

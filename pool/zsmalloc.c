@@ -114,7 +114,6 @@ struct zspage {
 };
 
 struct zs_pool {
-	char *name;
 	struct size_class *size_class[ZS_SIZE_CLASSES];
 	struct arena_pool *arenas;
 	struct run_reserve *reserve;	/* NULL: runs straight from arenas */
@@ -434,7 +433,7 @@ out_free:
 	return NULL;
 }
 
-struct zs_pool *zs_create_pool(const char *name)
+struct zs_pool *zs_create_pool(void)
 {
 	struct size_class *prev = NULL;
 	struct zs_pool *pool;
@@ -443,11 +442,10 @@ struct zs_pool *zs_create_pool(const char *name)
 	pool = calloc(1, sizeof(*pool));
 	if (!pool)
 		return NULL;
-	pool->name = strdup(name ? name : "zs");
 	pool->arenas = arena_pool_create();
 	pool->handle_chunks = calloc(HANDLE_MAX_CHUNKS,
 				     sizeof(*pool->handle_chunks));
-	if (!pool->name || !pool->arenas || !pool->handle_chunks)
+	if (!pool->arenas || !pool->handle_chunks)
 		goto out_destroy;
 	atomic_init(&pool->handle_next, 1);	/* handle 0 is never valid */
 
@@ -515,7 +513,6 @@ void zs_destroy_pool(struct zs_pool *pool)
 			free(atomic_load(&pool->handle_chunks[i]));
 		free(pool->handle_chunks);
 	}
-	free(pool->name);
 	free(pool);
 }
 
@@ -651,11 +648,6 @@ int zs_set_reserve(struct zs_pool *pool, unsigned int pages)
 		return 0;
 	pool->reserve = reserve_create(pool->arenas, pages);
 	return pool->reserve ? 0 : -ENOMEM;
-}
-
-unsigned long zs_reserve_pages(struct zs_pool *pool)
-{
-	return reserve_pages(pool->reserve);
 }
 
 size_t zs_huge_class_size(struct zs_pool *pool)

@@ -25,7 +25,7 @@ struct zs_pool_stats {
 };
 
 /* NULL on ENOMEM */
-struct zs_pool *zs_create_pool(const char *name);
+struct zs_pool *zs_create_pool(void);
 /* frees every object and returns all memory to the OS */
 void zs_destroy_pool(struct zs_pool *pool);
 
@@ -55,13 +55,13 @@ void zs_obj_write(struct zs_pool *pool, unsigned long handle,
 
 /*
  * Keep pages ready runs of each zspage length faulted in by a background
- * thread (see pool/reserve.h): allocation then never faults, and fails
- * (-ENOMEM) after a short wait when the reserve is empty.  Call once,
- * before use; 0 or -ENOMEM.  Without it, zspages fault in on first use.
+ * thread (see pool/reserve.h): allocation then does not fault; it never
+ * waits either: with the reserve empty it takes a run from the arenas,
+ * or fails at once (-ENOMEM) while the refiller is stuck in reclaim.
+ * Call once, before use; 0 or -ENOMEM.  Without it, zspages fault in on
+ * first use.
  */
 int zs_set_reserve(struct zs_pool *pool, unsigned int pages);
-/* pages held ready in the reserve (not counted in zs_get_total_pages) */
-unsigned long zs_reserve_pages(struct zs_pool *pool);
 
 /* pages currently held for objects (what mem_used_total counts) */
 unsigned long zs_get_total_pages(struct zs_pool *pool);

@@ -148,7 +148,7 @@ static void shuffle(struct obj *objs, size_t n, unsigned int *rs)
 
 static void test_basics(void)
 {
-	struct zs_pool *pool = zs_create_pool("basics");
+	struct zs_pool *pool = zs_create_pool();
 	unsigned long h = 12345, before;
 	struct obj o;
 
@@ -185,7 +185,7 @@ static void test_basics(void)
 static void test_all_sizes(void)
 {
 	size_t n = ZS_MAX_ALLOC_SIZE * SIZE_COPIES, i, size;
-	struct zs_pool *pool = zs_create_pool("sizes");
+	struct zs_pool *pool = zs_create_pool();
 	struct obj *objs = calloc(n, sizeof(*objs));
 	unsigned long *hs = calloc(n, sizeof(*hs));
 	bool alloc_ok = true, ok = true, aligned = true, unique = true;
@@ -247,7 +247,7 @@ out:
 static void test_rss(void)
 {
 	size_t n = RSS_BYTES / 2048, i;
-	struct zs_pool *pool = zs_create_pool("rss");
+	struct zs_pool *pool = zs_create_pool();
 	struct obj *objs = calloc(n, sizeof(*objs));
 	unsigned int rs = 7;
 	long rss0, rss1, rss2;
@@ -293,7 +293,7 @@ out:
 /* fragment one class: free 3 of 4 objects at random, then compact */
 static void compact_one(size_t size, size_t n)
 {
-	struct zs_pool *pool = zs_create_pool("compact");
+	struct zs_pool *pool = zs_create_pool();
 	struct obj *objs = calloc(n, sizeof(*objs));
 	unsigned long before, after, freed, again;
 	struct zs_pool_stats st;
@@ -367,7 +367,7 @@ static void test_compact(void)
 static void test_efficiency(void)
 {
 	size_t n = 20000, i;
-	struct zs_pool *pool = zs_create_pool("eff");
+	struct zs_pool *pool = zs_create_pool();
 	struct obj *objs = calloc(n, sizeof(*objs));
 	unsigned int rs = 11;
 	unsigned long long sum = 0;
@@ -532,7 +532,7 @@ static void test_stress(void)
 	int i, j, started = 0;
 	bool ok;
 
-	st.pool = zs_create_pool("stress");
+	st.pool = zs_create_pool();
 	st.deadline = time(NULL) + STRESS_SECONDS;
 	if (!st.pool || !w) {
 		test_cond("stress: setup", 0);
@@ -597,7 +597,7 @@ static void mlock_child(int fd)
 	/* the syscall itself: sanitizers make mlockall() a no-op */
 	if (syscall(SYS_mlockall, MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
 		r.mlock_err = errno;
-	pool = zs_create_pool("mlock");
+	pool = zs_create_pool();
 	objs = calloc(n, sizeof(*objs));
 	if (!pool || !objs)
 		_exit(2);
