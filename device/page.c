@@ -7,6 +7,11 @@
  *   a fill word      ZE_SAME: the page is one machine word repeated
  *   an object        a zs_malloc handle: the page compressed by the
  *                    algorithm at the slot's priority, or raw (ZE_HUGE)
+ *   a backing block  ZE_WB: written back (writeback.c); size is what
+ *                    the block holds, ZPAGE_SIZE raw, less compressed
+ * Every read or write of a slot stamps its access time and clears
+ * ZE_IDLE; freeing it clears every mark (ZE_PP too, so a writeback or
+ * recompression racing with a write or discard drops its result).
  *
  * Write of a whole page:
  *   same-filled? -> store the fill word, no allocation
@@ -26,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "device/backing.h"
 #include "device/page.h"
 #include "device/zdev_int.h"
 
@@ -35,13 +41,23 @@ static __thread unsigned char tls_page[ZPAGE_SIZE]
 static __thread unsigned char tls_dst[ZCOMP_DST_SIZE]
 	__attribute__((aligned(64)));
 
-/* access time of a slot: whole seconds of CLOCK_MONOTONIC_COARSE */
-static uint32_t now_sec(void)
+/* a block of the backing store, aligned for O_DIRECT */
+static __thread unsigned char tls_block[ZPAGE_SIZE]
+	__attribute__((aligned(ZPAGE_SIZE)));
+
+uint32_t zpage_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint32_t)ts.tv_sec;
+}
+
+/* a read or write of the slot: it is not idle */
+static void accessed(struct zentry *e)
+{
+	e->atime = zpage_now();
+	zentry_clear(e, ZE_IDLE);
 }
 
 /* word i of a page at any alignment (memcpy compiles to one load) */
@@ -82,11 +98,12 @@ static void fill_page(void *ptr, uint64_t value)
 		memcpy(page + i * sizeof(value), &value, sizeof(value));
 }
 
-/* free what slot e holds; caller holds its lock */
-static void free_slot(struct zdev *z, struct zentry *e)
+void zpage_free_slot(struct zdev *z, struct zentry *e)
 {
 	struct zdev_counters *c = &z->stats;
 
+	zentry_set_bits(e, ZE_IDLE | ZE_INCOMPRESSIBLE | ZE_PP | ZE_PRIO_MASK,
+			0);
 	if (zentry_test(e, ZE_SAME)) {
 		zentry_clear(e, ZE_SAME);
 		c->same_pages--;
@@ -100,16 +117,36 @@ static void free_slot(struct zdev *z, struct zentry *e)
 		zentry_clear(e, ZE_HUGE);
 		c->huge_pages--;
 	}
-	c->compr_data_size -= zentry_size(e);
-	zs_free(z->pool, e->handle);
+	if (zentry_test(e, ZE_WB)) {
+		zentry_clear(e, ZE_WB);
+		zbacking_free(z->backing, e->handle);
+	} else {
+		c->compr_data_size -= zentry_size(e);
+		zs_free(z->pool, e->handle);
+	}
 	e->handle = 0;
 	zentry_set_size(e, 0);
-	zentry_set_prio(e, 0);
 	c->pages_stored--;
 }
 
-/* read slot e into dst; caller holds its lock */
-static int read_slot(struct zdev *z, struct zentry *e, void *dst)
+/* a written-back slot into dst: one block, decompressed if it must be */
+static int read_block(struct zdev *z, struct zentry *e, void *dst)
+{
+	uint32_t size = zentry_size(e);
+	int ret;
+
+	ret = zbacking_read(z->backing, e->handle, tls_block);
+	if (ret)
+		return ret;
+	if (size == ZPAGE_SIZE) {
+		memcpy(dst, tls_block, ZPAGE_SIZE);
+		return 0;
+	}
+	return zcomp_decompress(z->comps[zentry_prio(e)], tls_block, size,
+				dst, ZPAGE_SIZE);
+}
+
+int zpage_read_slot(struct zdev *z, struct zentry *e, void *dst)
 {
 	const void *src;
 	uint32_t size;
@@ -123,6 +160,8 @@ static int read_slot(struct zdev *z, struct zentry *e, void *dst)
 		memset(dst, 0, ZPAGE_SIZE);
 		return 0;
 	}
+	if (zentry_test(e, ZE_WB))
+		return read_block(z, e, dst);
 	size = zentry_size(e);
 	src = zs_obj_read_begin(z->pool, e->handle);
 	if (size == ZPAGE_SIZE)
@@ -144,9 +183,9 @@ int zpage_read(struct zdev *z, uint64_t index, void *dst)
 		return 0;
 	}
 	zentry_lock(e);
-	ret = read_slot(z, e, dst);
+	ret = zpage_read_slot(z, e, dst);
 	if (!ret)
-		e->atime = now_sec();
+		accessed(e);
 	zentry_unlock(e);
 	return ret;
 }
@@ -243,7 +282,7 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 		}
 		zentry_lock(e);
 	}
-	free_slot(z, e);
+	zpage_free_slot(z, e);
 	if (same) {
 		e->handle = element;
 		zentry_set(e, ZE_SAME);
@@ -258,7 +297,7 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 		}
 		c->compr_data_size += comp_len;
 	}
-	e->atime = now_sec();
+	accessed(e);
 	if (!locked)
 		zentry_unlock(e);
 	c->pages_stored++;
@@ -279,7 +318,7 @@ int zpage_write_part(struct zdev *z, uint64_t index, const void *src,
 	if (!e)
 		return -ENOMEM;
 	zentry_lock(e);
-	ret = read_slot(z, e, tls_page);
+	ret = zpage_read_slot(z, e, tls_page);
 	if (!ret) {
 		memcpy(tls_page + off, src, len);
 		ret = write_page(z, index, e, true, tls_page);
@@ -302,16 +341,16 @@ int zpage_discard(struct zdev *z, uint64_t index, size_t off, size_t len)
 	if (!zentry_allocated(e))
 		goto out_unlock;
 	if (len == ZPAGE_SIZE) {
-		free_slot(z, e);
+		zpage_free_slot(z, e);
 		goto out_unlock;
 	}
-	ret = read_slot(z, e, tls_page);
+	ret = zpage_read_slot(z, e, tls_page);
 	if (ret)
 		goto out_unlock;
 	memset(tls_page + off, 0, len);
 	/* nothing left but zeros: free it, as a whole-page discard would */
 	if (page_same_filled(tls_page, &element) && !element)
-		free_slot(z, e);
+		zpage_free_slot(z, e);
 	else
 		ret = write_page(z, index, e, true, tls_page);
 out_unlock:

@@ -36,7 +36,16 @@ int zpage_write_part(struct zdev *z, uint64_t index, const void *src,
  * pages.
  */
 int zpage_discard(struct zdev *z, uint64_t index, size_t off, size_t len);
-/* true if the slot holds data (an object or a fill word) */
+/* true if the slot holds data (an object, a fill word or a block) */
 bool zpage_stored(struct zdev *z, uint64_t index);
+
+/* -- for the cold-page lifecycle, on a slot whose lock the caller holds -- */
+struct zentry;
+/* the page slot e holds into dst (no access recorded) */
+int zpage_read_slot(struct zdev *z, struct zentry *e, void *dst);
+/* free what e holds and clear every mark but the lock */
+void zpage_free_slot(struct zdev *z, struct zentry *e);
+/* the clock of access times: whole seconds of CLOCK_MONOTONIC_COARSE */
+uint32_t zpage_now(void);
 
 #endif

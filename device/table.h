@@ -26,8 +26,14 @@
 #define ZE_WAITERS	(1u << 14)	/* someone sleeps on the lock */
 #define ZE_SAME		(1u << 15)	/* handle holds the fill word */
 #define ZE_HUGE		(1u << 16)	/* stored raw, 4096 bytes */
+#define ZE_IDLE		(1u << 17)	/* not accessed since marked idle */
+#define ZE_WB		(1u << 18)	/* on the backing store: handle is
+					   the block, size the bytes there */
+#define ZE_INCOMPRESSIBLE (1u << 19)	/* no secondary algorithm shrank it */
 #define ZE_PRIO_SHIFT	20		/* 2 bits: algorithm priority */
 #define ZE_PRIO_MASK	(3u << ZE_PRIO_SHIFT)
+#define ZE_PP		(1u << 22)	/* picked by a writeback or
+					   recompress; any change clears it */
 
 struct zentry {
 	uint64_t handle;		/* protected by ZE_LOCK */
@@ -104,10 +110,10 @@ static inline void zentry_set_prio(struct zentry *e, unsigned int prio)
 	zentry_set_bits(e, ZE_PRIO_MASK, prio << ZE_PRIO_SHIFT);
 }
 
-/* an entry holds data: same-filled or an object */
+/* an entry holds data: same-filled, an object or a backing block */
 static inline bool zentry_allocated(const struct zentry *e)
 {
-	return zentry_test(e, ZE_SAME) || e->handle;
+	return zentry_test(e, ZE_SAME | ZE_WB) || e->handle;
 }
 
 #endif

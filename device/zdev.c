@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device/backing.h"
 #include "device/zdev_int.h"
 
 /* mem_limit a device starts with (and returns to on reset) */
@@ -42,6 +43,10 @@ static void set_defaults(struct zdev *z)
 	strcpy(z->comp_algs[0], ZDEV_DEFAULT_COMP);
 	z->limit_pages = default_limit_pages;
 	z->disksize = 0;
+	z->wb_compressed = false;
+	z->wb_limit_enable = false;
+	z->wb_limit = 0;
+	z->wb_batch = ZDEV_WB_BATCH_DEFAULT;
 	memset(&z->stats, 0, sizeof(z->stats));
 }
 
@@ -78,6 +83,9 @@ static void teardown(struct zdev *z)
 		zs_destroy_pool(z->pool);
 	z->pool = NULL;
 	ztable_destroy(&z->table);
+	/* so does closing the backing store for written-back pages */
+	zbacking_close(z->backing);
+	z->backing = NULL;
 	z->init_done = false;
 }
 
@@ -253,6 +261,87 @@ out_unlock:
 	return ret;
 }
 
+int zdev_set_backing_dev(struct zdev *z, const char *path)
+{
+	struct zbacking *b;
+	int ret;
+
+	/* as the kernel: an initialised device is busy before the path is
+	 * even looked at */
+	if (zdev_initialized(z))
+		return -EBUSY;
+	ret = zbacking_open(path, &b);
+	if (ret)
+		return ret;
+	pthread_rwlock_wrlock(&z->init_lock);
+	if (z->init_done) {
+		pthread_rwlock_unlock(&z->init_lock);
+		zbacking_close(b);
+		return -EBUSY;
+	}
+	zbacking_close(z->backing);
+	z->backing = b;
+	pthread_rwlock_unlock(&z->init_lock);
+	return 0;
+}
+
+const char *zdev_backing_dev(struct zdev *z, char *buf, size_t size)
+{
+	pthread_rwlock_rdlock(&z->init_lock);
+	snprintf(buf, size, "%s",
+		 z->backing ? zbacking_path(z->backing) : "none");
+	pthread_rwlock_unlock(&z->init_lock);
+	return buf;
+}
+
+int zdev_set_wb_compressed(struct zdev *z, bool on)
+{
+	int ret = 0;
+
+	pthread_rwlock_wrlock(&z->init_lock);
+	if (z->init_done)
+		ret = -EBUSY;
+	else
+		z->wb_compressed = on;
+	pthread_rwlock_unlock(&z->init_lock);
+	return ret;
+}
+
+bool zdev_wb_compressed(struct zdev *z)
+{
+	return z->wb_compressed;
+}
+
+void zdev_set_wb_limit_enable(struct zdev *z, bool on)
+{
+	z->wb_limit_enable = on;
+}
+
+bool zdev_wb_limit_enable(struct zdev *z)
+{
+	return z->wb_limit_enable;
+}
+
+void zdev_set_wb_limit(struct zdev *z, uint64_t blocks)
+{
+	z->wb_limit = blocks;
+}
+
+uint64_t zdev_wb_limit(struct zdev *z)
+{
+	return z->wb_limit;
+}
+
+void zdev_set_wb_batch(struct zdev *z, unsigned int pages)
+{
+	z->wb_batch = pages ? pages : 1;
+}
+
+unsigned int zdev_wb_batch(struct zdev *z)
+{
+	return z->wb_batch;
+}
+
 void zdev_set_mem_limit(struct zdev *z, uint64_t bytes)
 {
 	z->limit_pages = (bytes + ZPAGE_SIZE - 1) >> ZPAGE_SHIFT;
@@ -320,6 +409,9 @@ void zdev_stats(struct zdev *z, struct zstats *s)
 		zs_pool_stats(z->pool, &ps);
 		s->meta_bytes = ztable_mem_bytes(&z->table);
 	}
+	if (z->backing)
+		zbacking_stat(z->backing, &s->bd_count, &s->bd_reads,
+			      &s->bd_writes);
 	s->initstate = z->init_done;
 	s->disksize = z->disksize;
 	s->comp_algorithm = z->comp_algs[0];

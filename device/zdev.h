@@ -61,6 +61,82 @@ ssize_t zdev_comp_show(struct zdev *z, unsigned int prio, char *buf,
 int zdev_set_params(struct zdev *z, int prio, const char *algo, int level,
 		    const char *dict_path);
 void zdev_set_mem_limit(struct zdev *z, uint64_t bytes);
+
+/* -- backing store and writeback settings --------------------------------- */
+#define ZDEV_WB_BATCH_DEFAULT	32	/* writeback_batch_size */
+/*
+ * backing_dev: a block device or a regular file.  -EBUSY once
+ * initialised (checked first), else zbacking_open's errors (backing.h).
+ */
+int zdev_set_backing_dev(struct zdev *z, const char *path);
+/* the path, or "none"; returns buf */
+const char *zdev_backing_dev(struct zdev *z, char *buf, size_t size);
+/* writeback_compressed: -EBUSY once initialised */
+int zdev_set_wb_compressed(struct zdev *z, bool on);
+bool zdev_wb_compressed(struct zdev *z);
+void zdev_set_wb_limit_enable(struct zdev *z, bool on);
+bool zdev_wb_limit_enable(struct zdev *z);
+/* writeback_limit: the remaining budget in 4 KiB blocks */
+void zdev_set_wb_limit(struct zdev *z, uint64_t blocks);
+uint64_t zdev_wb_limit(struct zdev *z);
+/* writeback_batch_size: pages per batch; 0 is stored as 1 */
+void zdev_set_wb_batch(struct zdev *z, unsigned int pages);
+unsigned int zdev_wb_batch(struct zdev *z);
+
+/* -- the cold-page lifecycle (idle.c, writeback.c, recompress.c) ----------- */
+/*
+ * idle: mark every stored slot (all) or those not accessed for at least
+ * age seconds; same-filled and written-back slots are left alone.
+ * -EINVAL if not initialised.
+ */
+int zdev_mark_idle(struct zdev *z, bool all, uint64_t age);
+/*
+ * A post-processing command may start: -EINVAL if not initialised,
+ * -ENODEV if it needs a backing store and there is none.  *nr_pages gets
+ * the device's page count for range checks.
+ */
+int zdev_pp_check(struct zdev *z, bool need_backing, uint64_t *nr_pages);
+
+#define ZDEV_PP_IDLE		1u
+#define ZDEV_PP_HUGE		2u
+#define ZDEV_PP_INCOMPRESSIBLE	4u
+/* one selection of a writeback: slots [lo, hi) that match every mode bit */
+struct zdev_wb_range {
+	unsigned int mode;
+	uint64_t lo, hi;
+};
+/*
+ * Write the selected slots to the backing store, largest objects first,
+ * in batches of writeback_batch_size.  -EINVAL not initialised, -ENODEV
+ * no backing store, -EAGAIN another post-processing runs, -ERANGE a range
+ * past the end, -ENOSPC the store is full, -EIO the budget is spent or
+ * the store failed.  What was written before an error stays written.
+ */
+int zdev_writeback(struct zdev *z, const struct zdev_wb_range *r,
+		   unsigned int n);
+
+struct zdev_recomp {
+	unsigned int mode;	/* ZDEV_PP_IDLE / ZDEV_PP_HUGE bits, 0: all */
+	uint32_t threshold;	/* only objects of at least this size */
+	uint64_t max_pages;	/* 0: no limit */
+	const char *algo;	/* NULL: every secondary algorithm */
+	int prio;		/* -1: none given */
+};
+/*
+ * Recompress the selected slots with the secondary algorithms in
+ * priority order; keep a result only if it lands in a smaller size
+ * class (and under threshold), mark a slot that none shrinks
+ * incompressible.  -EINVAL not initialised, no such algorithm or
+ * priority, threshold not below the huge size; -EAGAIN another
+ * post-processing runs.
+ */
+int zdev_recompress(struct zdev *z, const struct zdev_recomp *rq);
+/*
+ * The kernel's debugfs block_state: one line per stored slot,
+ * "index access-time flags".  A malloc'd buffer in *out (NULL if empty),
+ * its length returned, or -errno.
+ */
+ssize_t zdev_block_state(struct zdev *z, char **out);
 /*
  * The mem_limit new and reset devices get (0: none).  The daemon sets it
  * below its memory cgroup's limit so writes fail before the cgroup's

@@ -3,9 +3,13 @@
  * (zdev.c: lifecycle and configuration; io.c: requests; page.c: slots).
  *
  * Lock order:
- *   init_lock (rwlock: write for init/reset/config, read for I/O and show)
+ *   init_lock (rwlock: write for init/reset/config, read for I/O, show
+ *              and post-processing)
  *     -> slot lock (ZE_LOCK bit of a table entry)
  *       -> pool class lock / migrate lock (inside pool/)
+ *       -> backing bitmap lock (inside backing.c)
+ * Post-processing (writeback, recompress) runs one at a time per device
+ * (pp_busy), under init_lock for read, taking one slot lock at a time.
  * The compressors run outside slot locks except for partial-page writes,
  * which hold the slot across read-modify-write so no concurrent write to
  * the same page is lost (page.c).
@@ -52,7 +56,13 @@ struct zdev {
 	struct zs_pool *pool;
 	struct ztable table;
 	size_t huge_class_size;
+	struct zbacking *backing;	/* NULL: no backing_dev */
+	bool wb_compressed;		/* writeback_compressed */
 	/* atomics: changed without init_lock */
+	_Atomic bool wb_limit_enable;
+	_Atomic uint64_t wb_limit;	/* remaining budget, 4 KiB blocks */
+	_Atomic unsigned int wb_batch;	/* writeback_batch_size */
+	_Atomic bool pp_busy;		/* a writeback or recompress runs */
 	_Atomic uint64_t limit_pages;
 	_Atomic int open_count;
 	_Atomic int refs;		/* registry.c's reference count */

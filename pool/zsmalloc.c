@@ -650,6 +650,11 @@ int zs_set_reserve(struct zs_pool *pool, unsigned int pages)
 	return pool->reserve ? 0 : -ENOMEM;
 }
 
+unsigned int zs_lookup_class_index(struct zs_pool *pool, size_t size)
+{
+	return pool->size_class[size_class_index(size)]->index;
+}
+
 size_t zs_huge_class_size(struct zs_pool *pool)
 {
 	return pool->huge_class_size;

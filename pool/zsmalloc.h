@@ -73,5 +73,10 @@ void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *stats);
  * zram stores pages that compress to >= this size raw (huge).
  */
 size_t zs_huge_class_size(struct zs_pool *pool);
+/*
+ * The class an object of size bytes lands in (merged classes share one
+ * index): a smaller object saves memory only in a lower class.
+ */
+unsigned int zs_lookup_class_index(struct zs_pool *pool, size_t size);
 
 #endif

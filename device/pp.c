@@ -1,0 +1,92 @@
+/*
+ * pp - candidates of a post-processing run; see pp.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device/pp.h"
+#include "device/zdev_int.h"
+
+bool zpp_begin(struct zdev *z)
+{
+	return !atomic_exchange(&z->pp_busy, true);
+}
+
+void zpp_end(struct zdev *z)
+{
+	z->pp_busy = false;
+}
+
+static int add(struct zpp *pp, uint64_t index, uint32_t size)
+{
+	uint64_t *n;
+
+	if (pp->n == pp->cap) {
+		uint64_t cap = pp->cap ? pp->cap * 2 : 1024;
+
+		n = realloc(pp->slot, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		pp->slot = n;
+		pp->cap = cap;
+	}
+	pp->slot[pp->n++] = (uint64_t)size << 48 | index;
+	return 0;
+}
+
+int zpp_scan(struct zdev *z, struct zpp *pp, uint64_t lo, uint64_t hi,
+	     bool (*pick)(const struct zentry *e, const void *arg),
+	     const void *arg)
+{
+	uint64_t index, next;
+	struct zentry *e;
+	int ret = 0;
+
+	for (index = lo; index < hi && !ret; index++) {
+		if (!(index & (ZT_CHUNK_PAGES - 1)) || index == lo) {
+			next = ztable_next_chunk(&z->table, index);
+			if (next > index) {
+				index = next - 1;
+				continue;
+			}
+		}
+		e = ztable_peek(&z->table, index);
+		zentry_lock(e);
+		if (zentry_allocated(e) && !zentry_test(e, ZE_PP) &&
+		    pick(e, arg)) {
+			ret = add(pp, index, zentry_size(e));
+			if (!ret)
+				zentry_set(e, ZE_PP);
+		}
+		zentry_unlock(e);
+	}
+	return ret;
+}
+
+static int by_size_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+void zpp_sort(struct zpp *pp)
+{
+	qsort(pp->slot, pp->n, sizeof(*pp->slot), by_size_desc);
+}
+
+void zpp_release(struct zdev *z, struct zpp *pp)
+{
+	struct zentry *e;
+	uint64_t i;
+
+	for (i = 0; i < pp->n; i++) {
+		e = ztable_peek(&z->table, zpp_index(pp->slot[i]));
+		zentry_lock(e);
+		zentry_clear(e, ZE_PP);
+		zentry_unlock(e);
+	}
+	free(pp->slot);
+	memset(pp, 0, sizeof(*pp));
+}
