@@ -1,7 +1,8 @@
 #!/bin/bash
-# run.sh - run every unit test binary and integration script; count the
-# PASS/FAIL lines they print.  A test that exits non-zero without printing
-# a FAIL line counts as one failure; so does one that times out.
+# run.sh - check the formatting (scripts/format.sh), run every unit test
+# binary and integration script; count the PASS/FAIL lines they print.
+# A test that exits non-zero without printing a FAIL line counts as one
+# failure; so does one that times out, and a unit test that was not built.
 # Last line: "N passed, N failed".  Exit status 1 on any failure.
 # Usage: test/run.sh [PATTERN]   (only tests whose name contains PATTERN)
 set -u
@@ -34,6 +35,10 @@ run_one() {
 	fi
 }
 
+# first the formatting: one PASS or FAIL line (scripts/format.sh)
+if [ -z "$pat" ] || [[ format-check == *"$pat"* ]]; then
+	run_one format-check ./scripts/format.sh check
+fi
 # one binary per source: a test that was not built fails, never vanishes
 for src in test/unit/test_*.c; do
 	t=${src%.c}
