@@ -1,7 +1,9 @@
 # zramfs - plain Makefile over pkg-config.
 #   make            build ./zramfs
 #   make run/stop   mount at $(MNT) with zram0 / unmount
-#   make check      install deps, build, run every test
+#   make check      install deps, build, format-check, run every test
+#   make format     rewrite the C sources as .clang-format says
+#   make format-check  list the files that differ (part of make check)
 #   make check-asan sanitizer builds of the same tests (check-tsan too)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each
 #   make soak       >= 10 GiB of swap traffic (not in CI)
@@ -72,6 +74,12 @@ check: deps
 	@$(MAKE) --no-print-directory all units
 	@./test/run.sh
 
+format:
+	@./scripts/format.sh fix
+
+format-check:
+	@./scripts/format.sh check
+
 check-asan: deps
 	@./scripts/sanitize.sh address
 
@@ -92,4 +100,4 @@ bench: deps all
 clean:
 	rm -rf zramfs *.o */*.o libzramfs.a $(UNIT_BINS) fuzz/out
 
-.PHONY: all units deps run stop check check-asan check-tsan fuzz soak bench clean
+.PHONY: all units deps run stop check format format-check check-asan check-tsan fuzz soak bench clean

@@ -1,7 +1,8 @@
 #!/bin/bash
-# run.sh - run every unit test binary and integration script; count the
-# PASS/FAIL lines they print.  A test that exits non-zero without printing
-# a FAIL line counts as one failure; so does one that times out.
+# run.sh - check the formatting (scripts/format.sh), run every unit test
+# binary and integration script; count the PASS/FAIL lines they print.
+# A test that exits non-zero without printing a FAIL line counts as one
+# failure; so does one that times out, and a unit test that was not built.
 # Last line: "N passed, N failed".  Exit status 1 on any failure.
 # Usage: test/run.sh [PATTERN]   (only tests whose name contains PATTERN)
 set -u
@@ -34,11 +35,19 @@ run_one() {
 	fi
 }
 
-for t in test/unit/test_*; do
-	[ -x "$t" ] && [ -f "$t" ] || continue
-	case $t in *.c) continue ;; esac
+# first the formatting: one PASS or FAIL line (scripts/format.sh)
+if [ -z "$pat" ] || [[ format-check == *"$pat"* ]]; then
+	run_one format-check ./scripts/format.sh check
+fi
+# one binary per source: a test that was not built fails, never vanishes
+for src in test/unit/test_*.c; do
+	t=${src%.c}
 	[ -n "$pat" ] && [[ $t != *"$pat"* ]] && continue
-	run_one "$t" "$t"
+	if [ -x "$t" ] && [ -f "$t" ]; then
+		run_one "$t" "$t"
+	else
+		run_one "$t" sh -c "echo 'FAIL $t: not built (make units)'; exit 1"
+	fi
 done
 for t in test/integration/*.sh; do
 	[ -f "$t" ] || continue

@@ -2,12 +2,8 @@
 # bigdisk.sh - a 100 GiB device costs (almost) nothing until written:
 # sparse metadata; pages at both ends work; reset frees.
 . "$(dirname "$0")/../lib.sh"
-export LC_ALL=C
 
-start_zramfs || { fail "start_zramfs"; finish; }
-B=$MNT/block/zram0
-IMG=$MNT/dev/zram0
-GiB=1073741824
+need start_zramfs
 SIZE=$((100 * GiB))
 
 # sanitizer builds keep shadow memory beside every byte: upper bounds
@@ -17,7 +13,7 @@ rss() { awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$DPID/status"; }
 
 rss0=$(rss)
 ok "daemon RSS readable" test -n "$rss0"
-out=$( (echo 100G > "$B/disksize") 2>&1 )
+out=$(put "$B/disksize" 100G)
 eq "disksize 100G accepted" "" "$out"
 eq "image size 100 GiB" "$SIZE" "$(stat -c %s "$IMG")"
 rss1=$(rss)
@@ -26,15 +22,15 @@ if [ $((rss1 - rss0)) -lt $((F * 100 * 1048576)) ]; then pass "init costs $(( (r
 
 # pages at the start, the middle and the very end
 head -c 16384 /dev/urandom > "$T/p"
-ok "write 4 pages at the start" dd if="$T/p" of="$IMG" bs=4096 oflag=direct conv=notrunc status=none
-ok "write 4 pages at 50 GiB" dd if="$T/p" of="$IMG" bs=4096 seek=$((50 * GiB / 4096)) oflag=direct conv=notrunc status=none
-ok "write the last 4 pages" dd if="$T/p" of="$IMG" bs=4096 seek=$((SIZE / 4096 - 4)) oflag=direct conv=notrunc status=none
-ok "start reads back" cmp "$T/p" <(dd if="$IMG" bs=4096 count=4 iflag=direct status=none)
-ok "middle reads back" cmp "$T/p" <(dd if="$IMG" bs=4096 skip=$((50 * GiB / 4096)) count=4 iflag=direct status=none)
-ok "end reads back" cmp "$T/p" <(dd if="$IMG" bs=4096 skip=$((SIZE / 4096 - 4)) count=4 iflag=direct status=none)
+ok "write 4 pages at the start" dwrite "$IMG" if="$T/p" bs=4096
+ok "write 4 pages at 50 GiB" dwrite "$IMG" if="$T/p" bs=4096 seek=$((50 * GiB / 4096))
+ok "write the last 4 pages" dwrite "$IMG" if="$T/p" bs=4096 seek=$((SIZE / 4096 - 4))
+ok "start reads back" cmp "$T/p" <(dread "$IMG" bs=4096 count=4)
+ok "middle reads back" cmp "$T/p" <(dread "$IMG" bs=4096 skip=$((50 * GiB / 4096)) count=4)
+ok "end reads back" cmp "$T/p" <(dread "$IMG" bs=4096 skip=$((SIZE / 4096 - 4)) count=4)
 eq "orig_data_size 12 pages" $((12 * 4096)) "$(field "$B/mm_stat" 1)"
-eq "unwritten page near the end reads zeros" "$(head -c 4096 /dev/zero | sha256sum)" \
-	"$(dd if="$IMG" bs=4096 skip=$((SIZE / 4096 - 5)) count=1 iflag=direct status=none | sha256sum)"
+eq "unwritten page near the end reads zeros" "$(zero_sha 4096)" \
+	"$(dsha "$IMG" bs=4096 skip=$((SIZE / 4096 - 5)) count=1)"
 out=$(dd if="$T/p" of="$IMG" bs=4096 seek=$((SIZE / 4096)) count=1 oflag=direct conv=notrunc 2>&1)
 rc=$?
 if [ $rc -ne 0 ]; then pass "write past 100 GiB fails"; else fail "write past the end succeeded: $out"; fi
@@ -45,11 +41,11 @@ if [ $((rss2 - rss0)) -lt $((F * 100 * 1048576)) ]; then pass "after writes RSS 
 # SEEK_DATA over 100 GiB of holes is quick and right
 t0=$SECONDS
 eq "SEEK_DATA from 16 KiB finds 50 GiB" $((50 * GiB)) \
-	"$(timeout 20 python3 -c 'import os,sys; fd=os.open(sys.argv[1],os.O_RDONLY); print(os.lseek(fd,16384,os.SEEK_DATA))' "$IMG" 2>&1)"
+	"$(seek_data "$IMG" 16384)"
 if [ $((SECONDS - t0)) -le 10 ]; then pass "SEEK_DATA over 50 GiB of holes is fast"; else fail "SEEK_DATA took $((SECONDS - t0)) s"; fi
 
 # fill 64 MiB in the middle: memory follows the data, not the disksize
-dd if=/dev/urandom of="$IMG" bs=1M count=64 seek=$((70 * 1024)) oflag=direct conv=notrunc status=none
+dwrite "$IMG" if=/dev/urandom bs=1M count=64 seek=$((70 * 1024))
 rss3=$(rss)
 if [ $((rss3 - rss0)) -ge $((60 * 1048576)) ] && [ $((rss3 - rss0)) -lt $((F * 200 * 1048576)) ]; then
 	pass "64 MiB of random data: RSS +$(( (rss3 - rss0) / 1048576 )) MiB"; else
@@ -65,7 +61,7 @@ if [ $((rss4 - rss0)) -lt $((F * 32 * 1048576)) ]; then pass "reset gives memory
 # and it can be done again
 echo 100G > "$B/disksize"
 ok "re-init 100G" test "$(stat -c %s "$IMG")" = "$SIZE"
-eq "re-init end reads zeros" "$(head -c 16384 /dev/zero | sha256sum)" \
-	"$(dd if="$IMG" bs=4096 skip=$((SIZE / 4096 - 4)) count=4 iflag=direct status=none | sha256sum)"
+eq "re-init end reads zeros" "$(zero_sha 16384)" \
+	"$(dsha "$IMG" bs=4096 skip=$((SIZE / 4096 - 4)) count=4)"
 
 finish

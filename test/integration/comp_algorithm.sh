@@ -2,17 +2,10 @@
 # comp_algorithm.sh - comp_algorithm listing and selection, each algorithm
 # round-tripping data through the image, algorithm_params (level, dict).
 . "$(dirname "$0")/../lib.sh"
-export LC_ALL=C
 
-start_zramfs || { fail "start_zramfs"; finish; }
-B=$MNT/block/zram0
-IMG=$MNT/dev/zram0
+need start_zramfs
 ALGOS="lzo lz4 lz4hc zstd deflate"
 
-# wr FILE STRING: write without a trailing newline; prints the error
-wr() { (printf '%s' "$2" > "$1") 2>&1; }
-# selected algorithm: what is in brackets
-selected() { sed -n 's/.*\[\([^]]*\)\].*/\1/p' "$B/comp_algorithm"; }
 
 # -- listing --------------------------------------------------------------
 eq "default is lz4" lz4 "$(selected)"
@@ -27,7 +20,7 @@ eq "listing ends with newline" '\n' "$(tail -c 2 "$B/comp_algorithm" | od -An -c
 
 # -- selection ------------------------------------------------------------
 for a in $ALGOS; do
-	out=$( (echo "$a" > "$B/comp_algorithm") 2>&1 )
+	out=$(put "$B/comp_algorithm" "$a")
 	eq "select $a with newline" "" "$out"
 	eq "$a is selected (newline)" "$a" "$(selected)"
 	ok "$a listed in brackets (newline)" grep -qF "[$a] " "$B/comp_algorithm"
@@ -65,16 +58,16 @@ DATA=$T/data
 {
 	find /usr/bin -maxdepth 1 -type f -size +100k 2>/dev/null | sort | head -n 40 |
 		xargs cat 2>/dev/null | head -c 6M
-	find /usr/include -name '*.h' 2>/dev/null | sort | xargs cat 2>/dev/null | head -c 6M
+	text_corpus 6M
 	head -c 4M /dev/zero
 } > "$DATA"
 eq "test data is 16 MiB" 16777216 "$(stat -c %s "$DATA")"
-want=$(sha256sum < "$DATA" | cut -d' ' -f1)
+want=$(sha "$DATA")
 
 roundtrip() {	# NAME: write DATA, read back, compare; check compression
 	local name=$1 got orig compr
-	ok "$name: write 16 MiB" dd if="$DATA" of="$IMG" bs=1M oflag=direct conv=notrunc status=none
-	got=$(dd if="$IMG" bs=1M count=16 iflag=direct status=none | sha256sum | cut -d' ' -f1)
+	ok "$name: write 16 MiB" dwrite "$IMG" if="$DATA" bs=1M
+	got=$(dsha "$IMG" bs=1M count=16)
 	eq "$name: data reads back" "$want" "$got"
 	orig=$(field "$B/mm_stat" 1)
 	compr=$(field "$B/mm_stat" 2)
@@ -97,7 +90,7 @@ done
 echo 1 > "$B/reset"
 echo zstd > "$B/comp_algorithm"
 eq "algo=zstd level=8" "" "$(wr "$B/algorithm_params" "algo=zstd level=8")"
-out=$( (echo "level=3" > "$B/algorithm_params") 2>&1 )
+out=$(put "$B/algorithm_params" "level=3")
 eq "level=3 for the primary (newline)" "" "$out"
 werr "params for an unselected algorithm" "Invalid argument" "$B/algorithm_params" "algo=lz4hc level=1"
 werr "params for an unknown algorithm" "Invalid argument" "$B/algorithm_params" "algo=nosuch level=1"
@@ -128,7 +121,7 @@ ok "dictionary built" test -s "$DICT"
 echo zstd > "$B/comp_algorithm"
 eq "algo=zstd dict=PATH" "" "$(wr "$B/algorithm_params" "algo=zstd dict=$DICT")"
 eq "algo=zstd level=5 dict=PATH (newline)" "" \
-	"$( (echo "algo=zstd level=5 dict=$DICT" > "$B/algorithm_params") 2>&1 )"
+	"$(put "$B/algorithm_params" "algo=zstd level=5 dict=$DICT")"
 werr "dict=/nonexistent" "No such file or directory" "$B/algorithm_params" "algo=zstd dict=/nonexistent/dict"
 werr "dict=a directory" "Invalid argument" "$B/algorithm_params" "algo=zstd dict=/tmp"
 werr "dict= (empty)" "Invalid argument" "$B/algorithm_params" "algo=zstd dict="
@@ -148,18 +141,18 @@ werr "algorithm_params after init (dict)" "Device or resource busy" \
 	"$B/algorithm_params" "algo=zstd level=1"
 # the dictionary is used: text pages compress better with it
 TEXT=$T/text
-find /usr/include -name '*.h' 2>/dev/null | sort | xargs cat 2>/dev/null | head -c 8M > "$TEXT"
+text_corpus 8M > "$TEXT"
 text_compr() {	# PARAMS: compr_data_size of TEXT written with zstd PARAMS
 	echo 1 > "$B/reset"
 	echo zstd > "$B/comp_algorithm"
 	echo "$1" > "$B/algorithm_params"
 	echo 64M > "$B/disksize"
-	dd if="$TEXT" of="$IMG" bs=1M oflag=direct conv=notrunc status=none
+	dwrite "$IMG" if="$TEXT" bs=1M
 	field "$B/mm_stat" 2
 }
 dict_compr=$(text_compr "algo=zstd level=3 dict=$DICT")
-got=$(dd if="$IMG" bs=1M count=8 iflag=direct status=none | sha256sum | cut -d' ' -f1)
-eq "text reads back with dict" "$(sha256sum < "$TEXT" | cut -d' ' -f1)" "$got"
+got=$(dsha "$IMG" bs=1M count=8)
+eq "text reads back with dict" "$(sha "$TEXT")" "$got"
 nodict_compr=$(text_compr "algo=zstd level=3")
 if [ "$dict_compr" -gt 0 ] && [ "$dict_compr" -lt $((nodict_compr * 95 / 100)) ]; then
 	pass "dict shrinks text by > 5% ($dict_compr < $nodict_compr)"; else
@@ -175,7 +168,7 @@ text_compr_algo() {	# ALGO PARAMS
 	echo "$1" > "$B/comp_algorithm"
 	echo "$2" > "$B/algorithm_params"
 	echo 64M > "$B/disksize"
-	dd if="$TEXT" of="$IMG" bs=1M oflag=direct conv=notrunc status=none
+	dwrite "$IMG" if="$TEXT" bs=1M
 	field "$B/mm_stat" 2
 }
 lo=$(text_compr_algo deflate "algo=deflate level=1")
@@ -188,7 +181,7 @@ plain_zstd() {	# compr_data_size of TEXT with zstd and no algorithm_params
 	echo 1 > "$B/reset"
 	echo zstd > "$B/comp_algorithm"
 	echo 64M > "$B/disksize"
-	dd if="$TEXT" of="$IMG" bs=1M oflag=direct conv=notrunc status=none
+	dwrite "$IMG" if="$TEXT" bs=1M
 	field "$B/mm_stat" 2
 }
 base=$(plain_zstd)

@@ -2,11 +2,8 @@
 # disksize.sh - disksize parsing (suffixes, rounding, errors), the image
 # size following it, EBUSY after init, initstate, newline/O_TRUNC forms.
 . "$(dirname "$0")/../lib.sh"
-export LC_ALL=C
 
-start_zramfs || { fail "start_zramfs"; finish; }
-B=$MNT/block/zram0
-IMG=$MNT/dev/zram0
+need start_zramfs
 
 # write VALUE to FILE without O_TRUNC and without a newline; prints error
 wr_notrunc() {
@@ -31,8 +28,8 @@ check_size() {	# INPUT EXPECTED_BYTES HOW
 	local in=$1 want=$2 how=$3 out
 	echo 1 > "$B/reset"
 	case $how in
-	echo) out=$( (echo "$in" > "$B/disksize") 2>&1 ) ;;
-	printf) out=$( (printf '%s' "$in" > "$B/disksize") 2>&1 ) ;;
+	echo) out=$(put "$B/disksize" "$in") ;;
+	printf) out=$(wr "$B/disksize" "$in") ;;
 	notrunc) out=$(wr_notrunc "$B/disksize" "$in") ;;
 	dd) out=$(printf '%s\n' "$in" | dd of="$B/disksize" conv=notrunc status=none 2>&1) ;;
 	esac
@@ -60,9 +57,9 @@ eq "disksize output format" "$(printf '262144\n' | od -An -c)" "$(od -An -c < "$
 echo 1 > "$B/reset"
 echo 5000 > "$B/disksize"
 ok "write the last (rounded-up) page" dd if=/dev/urandom of="$T/pg" bs=4096 count=1 status=none
-ok "write at 4096 of a 5000-byte disk" dd if="$T/pg" of="$IMG" bs=4096 seek=1 oflag=direct conv=notrunc status=none
-eq "last page reads back" "$(sha256sum < "$T/pg" | cut -d' ' -f1)" \
-	"$(dd if="$IMG" bs=4096 skip=1 count=1 iflag=direct status=none | sha256sum | cut -d' ' -f1)"
+ok "write at 4096 of a 5000-byte disk" dwrite "$IMG" if="$T/pg" bs=4096 seek=1
+eq "last page reads back" "$(sha "$T/pg")" \
+	"$(dsha "$IMG" bs=4096 skip=1 count=1)"
 
 # errors leave the device uninitialised
 echo 1 > "$B/reset"
@@ -91,7 +88,7 @@ eq "initstate 0 after reset" 0 "$(cat "$B/initstate")"
 eq "image size 0 after reset" 0 "$(stat -c %s "$IMG")"
 
 # each device has its own disksize
-id=$(cat "$MNT/class/zram-control/hot_add")
+id=$(cat "$C/hot_add")
 echo 3M > "$MNT/block/zram$id/disksize"
 echo 1M > "$B/disksize"
 eq "second device's disksize" 3145728 "$(stat -c %s "$MNT/dev/zram$id")"

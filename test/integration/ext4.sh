@@ -2,22 +2,19 @@
 # ext4.sh - ext4 on the image through a direct-io loop device: files
 # copied in survive umount, cache drop and remount bit for bit.
 . "$(dirname "$0")/../lib.sh"
-export LC_ALL=C
 
-start_zramfs || { fail "start_zramfs"; finish; }
-B=$MNT/block/zram0
-IMG=$MNT/dev/zram0
+need start_zramfs
 
 echo 512M > "$B/disksize"
 eq "disksize 512M" 536870912 "$(stat -c %s "$IMG")"
 # attach in this shell (not in $(...)) so the trap knows the loop device
-attach "$IMG" >/dev/null || { fail "attach"; finish; }
-loop=${LOOPS[${#LOOPS[@]}-1]}
+need attach "$IMG"
+loop=$DEV
 ok "loop device" test -b "$loop"
 ok "mkfs.ext4" mkfs.ext4 -q -F "$loop"
 FS=$T/fs
 ok "mount" do_mount "$loop" "$FS"
-is_mounted "$FS" || { fail "not mounted"; finish; }
+need is_mounted "$FS"
 
 # ~80 MB of files: headers and docs (text) and shared libraries
 find /usr/include /usr/share/doc /usr/lib/x86_64-linux-gnu -maxdepth 2 -type f \
@@ -56,8 +53,8 @@ if [ "$used" -ge "$compr" ] && [ "$used" -lt "$orig" ]; then pass "mem_used_tota
 eq "no failed reads/writes" "0 0" "$(field "$B/io_stat" 1) $(field "$B/io_stat" 2)"
 
 # image read directly (loop still attached, read-only access) matches the loop device
-h1=$(dd if="$loop" bs=1M count=64 iflag=direct status=none | sha256sum)
-h2=$(dd if="$IMG" bs=1M count=64 iflag=direct status=none | sha256sum)
+h1=$(dsha "$loop" bs=1M count=64)
+h2=$(dsha "$IMG" bs=1M count=64)
 eq "image and loop device agree" "$h1" "$h2"
 
 finish

@@ -22,15 +22,14 @@ fio_errors() {
 		echo parse-error
 }
 
-start_zramfs || { fail "mount"; finish; }
-z=$MNT/block/zram0
-echo 256M > "$z/disksize"
+need start_zramfs
+echo 256M > "$B/disksize"
 
-ok "fio 4 jobs randrw crc32c on the image" fio_job "$MNT/dev/zram0" image
+ok "fio 4 jobs randrw crc32c on the image" fio_job "$IMG" image
 eq "fio on the image: 0 errors" 0 "$(fio_errors image)"
-eq "no failed reads/writes counted" "0 0" "$(awk '{print $1, $2}' "$z/io_stat")"
+eq "no failed reads/writes counted" "0 0" "$(awk '{print $1, $2}' "$B/io_stat")"
 
-attach "$MNT/dev/zram0" || { fail "attach"; finish; }
+need attach "$IMG"
 dev=$DEV
 ok "fio 4 jobs randrw crc32c through $dev" fio_job "$dev" loop
 eq "fio through loop: 0 errors" 0 "$(fio_errors loop)"
@@ -39,46 +38,46 @@ ok "fio seq 1M writes + verify through loop" timeout 300 fio --name=seq \
 	--iodepth=16 --size=200M --verify=crc32c --do_verify=1 --verify_fatal=1 \
 	--verify_state_save=0 --buffer_compress_percentage=50 --refill_buffers
 ok "detach" detach "$dev"
-echo 1 > "$z/reset"
+echo 1 > "$B/reset"
 
 # -- a fresh pool under a burst of large writes ----------------------------
 # Nothing is ready in a new pool's reserve and the refiller's page faults
 # queue behind other threads' mmap/mprotect; that is not memory pressure
 # and must not fail writes (it once did, about one fill in three).
 for i in 1 2 3; do
-	echo 1 > "$z/reset"
-	echo 1G > "$z/disksize"
-	attach "$MNT/dev/zram0" || { fail "attach"; break; }
+	echo 1 > "$B/reset"
+	echo 1G > "$B/disksize"
+	attach "$IMG" || { fail "attach"; break; }
 	timeout 300 fio --name=burst$i --filename="$DEV" --ioengine=io_uring \
 		--direct=1 --rw=write --bs=1M --iodepth=16 --size=1G \
 		--buffer_compress_percentage=50 --refill_buffers \
 		--output-format=json --output="$T/burst$i.json" 2> "$T/burst$i.err"
 	eq "fresh pool, 1 GiB burst $i: fio errors" 0 "$(fio_errors burst$i)"
-	eq "fresh pool, 1 GiB burst $i: failed_writes" 0 "$(field "$z/io_stat" 2)"
+	eq "fresh pool, 1 GiB burst $i: failed_writes" 0 "$(field "$B/io_stat" 2)"
 	detach "$DEV"
 done
-echo 1 > "$z/reset"
+echo 1 > "$B/reset"
 
 # -- mem_limit hit mid-way ------------------------------------------------
-echo 256M > "$z/disksize"
-echo 16M > "$z/mem_limit"
+echo 256M > "$B/disksize"
+echo 16M > "$B/mem_limit"
 notok "fio with incompressible data past mem_limit fails" timeout 300 fio \
-	--name=limit --filename="$MNT/dev/zram0" --ioengine=libaio --direct=1 \
+	--name=limit --filename="$IMG" --ioengine=libaio --direct=1 \
 	--rw=randwrite --bs=4k --iodepth=8 --numjobs=4 --size=32M \
 	--offset_increment=32M --buffer_compress_percentage=0 --refill_buffers \
 	--output-format=json --output="$T/limit.json"
 err=$(sed -n '/^{/,$p' "$T/limit.json" | jq '[.jobs[].error] | map(select(. != 0)) | .[0]')
 eq "fio saw ENOSPC (28)" 28 "$err"
-fw=$(field "$z/io_stat" 2)
+fw=$(field "$B/io_stat" 2)
 ok "failed_writes counted ($fw)" test "$fw" -gt 0
-used=$(field "$z/mm_stat" 3)
+used=$(field "$B/mm_stat" 3)
 ok "mem_used_total within the limit ($used)" test "$used" -le $((16 << 20))
-echo 1 > "$z/reset"
+echo 1 > "$B/reset"
 
 # a plain writer: which writes were acknowledged, and do they all read back?
-echo 64M > "$z/disksize"
-echo 4M > "$z/mem_limit"
-python3 - "$MNT/dev/zram0" "$z/io_stat" > "$T/py.out" 2>&1 <<'PY'
+echo 64M > "$B/disksize"
+echo 4M > "$B/mem_limit"
+python3 - "$IMG" "$B/io_stat" > "$T/py.out" 2>&1 <<'PY'
 import os, sys
 img, io_stat = sys.argv[1], sys.argv[2]
 fd = os.open(img, os.O_RDWR)
@@ -106,25 +105,25 @@ ok "some writes acknowledged ($acked) and some refused ($failed)" test "${acked:
 eq "every acknowledged page reads back" 0 "$bad"
 eq "every refused page kept its old content" 0 "$notzero"
 eq "failed_writes equals refused writes" "$failed" "$fwc"
-echo 1 > "$z/reset"
+echo 1 > "$B/reset"
 
 # -- request size: max_io -------------------------------------------------
 # reads_of N: read requests the device served for one N MiB O_DIRECT read
 reads_of() {
 	local before after
-	before=$(field "$z/stat" 1)
-	dd if="$MNT/dev/zram0" of=/dev/null bs=1M count="$1" iflag=direct \
+	before=$(field "$B/stat" 1)
+	dd if="$IMG" of=/dev/null bs=1M count="$1" iflag=direct \
 		status=none || { echo dd-failed; return; }
-	after=$(field "$z/stat" 1)
+	after=$(field "$B/stat" 1)
 	echo $((after - before))
 }
-echo 64M > "$z/disksize"
+echo 64M > "$B/disksize"
 eq "default max_io 512K: a 1 MiB read is 2 requests" 2 "$(reads_of 1)"
 stop_zramfs
-start_zramfs -o max_io=64K || { fail "start with max_io=64K"; finish; }
-echo 256M > "$z/disksize"
+need start_zramfs -o max_io=64K
+echo 256M > "$B/disksize"
 eq "max_io=64K: a 1 MiB read is 16 requests" 16 "$(reads_of 1)"
-attach "$MNT/dev/zram0" || { fail "attach"; finish; }
+need attach "$IMG"
 dev=$DEV
 ok "max_io=64K: fio seq 1M writes + verify through loop" timeout 300 fio \
 	--name=seq64k --filename="$dev" --ioengine=libaio --direct=1 --rw=write \

@@ -2,21 +2,17 @@
 # fstrim.sh - discard frees memory: fstrim through ext4 on a loop device,
 # fallocate punch-hole/zero-range on the image, SEEK_DATA/SEEK_HOLE.
 . "$(dirname "$0")/../lib.sh"
-export LC_ALL=C
 
-start_zramfs || { fail "start_zramfs"; finish; }
-B=$MNT/block/zram0
-IMG=$MNT/dev/zram0
-MiB=1048576
+need start_zramfs
 
 # -- fstrim through ext4 ---------------------------------------------------
 echo 512M > "$B/disksize"
-attach "$IMG" >/dev/null || { fail "attach"; finish; }
-loop=${LOOPS[${#LOOPS[@]}-1]}
+need attach "$IMG"
+loop=$DEV
 ok "mkfs.ext4 (no discard at mkfs)" mkfs.ext4 -q -F -E nodiscard "$loop"
 FS=$T/fs
 ok "mount" do_mount "$loop" "$FS"
-is_mounted "$FS" || { fail "not mounted"; finish; }
+need is_mounted "$FS"
 
 head -c $((4 * MiB)) /dev/urandom > "$T/rnd"
 mkdir "$FS/d"
@@ -54,12 +50,12 @@ if [ $((nf2 - nf1)) -ge $((60 * MiB / 4096)) ]; then pass "notify_free rose $nf1
 ok "filesystem still sound" sh -c "mkdir '$FS/e' && cp '$T/rnd' '$FS/e/x' && cmp '$T/rnd' '$FS/e/x'"
 
 # -- fallocate on the image itself ----------------------------------------
-id=$(cat "$MNT/class/zram-control/hot_add")
+id=$(cat "$C/hot_add")
 B1=$MNT/block/zram$id
 IMG1=$MNT/dev/zram$id
 echo 16M > "$B1/disksize"
 head -c $((8 * MiB)) /dev/urandom > "$T/r8"
-dd if="$T/r8" of="$IMG1" bs=1M oflag=direct conv=notrunc status=none
+dwrite "$IMG1" if="$T/r8" bs=1M
 eq "8 MiB stored" $((8 * MiB)) "$(field "$B1/mm_stat" 1)"
 used_a=$(field "$B1/mm_stat" 3)
 nf_a=$(field "$B1/io_stat" 4)
@@ -72,13 +68,13 @@ if [ $((used_a - used_b)) -ge $((3 * MiB / 2)) ]; then pass "punch-hole frees me
 	fail "punch-hole did not free memory: $used_a -> $used_b"; fi
 eq "notify_free counts the punched pages" $((nf_a + 512)) "$(field "$B1/io_stat" 4)"
 eq "image size unchanged by punch-hole" $((16 * MiB)) "$(stat -c %s "$IMG1")"
-zero2=$(head -c $((2 * MiB)) /dev/zero | sha256sum)
+zero2=$(zero_sha $((2 * MiB)))
 eq "punched range reads zeros" "$zero2" \
-	"$(dd if="$IMG1" bs=1M skip=1 count=2 iflag=direct status=none | sha256sum)"
-eq "data before the hole intact" "$(head -c $MiB "$T/r8" | sha256sum)" \
-	"$(dd if="$IMG1" bs=1M count=1 iflag=direct status=none | sha256sum)"
-eq "data after the hole intact" "$(tail -c $((5 * MiB)) "$T/r8" | sha256sum)" \
-	"$(dd if="$IMG1" bs=1M skip=3 count=5 iflag=direct status=none | sha256sum)"
+	"$(dsha "$IMG1" bs=1M skip=1 count=2)"
+eq "data before the hole intact" "$(head -c $MiB "$T/r8" | sha)" \
+	"$(dsha "$IMG1" bs=1M count=1)"
+eq "data after the hole intact" "$(tail -c $((5 * MiB)) "$T/r8" | sha)" \
+	"$(dsha "$IMG1" bs=1M skip=3 count=5)"
 
 # zero-range 1 MiB at 5 MiB
 nf_b=$(field "$B1/io_stat" 4)
@@ -88,8 +84,8 @@ used_c=$(field "$B1/mm_stat" 3)
 if [ $((used_b - used_c)) -ge $((MiB / 2)) ]; then pass "zero-range frees memory ($used_b -> $used_c)"; else
 	fail "zero-range did not free memory: $used_b -> $used_c"; fi
 eq "notify_free counts zero-range pages" $((nf_b + 256)) "$(field "$B1/io_stat" 4)"
-eq "zeroed range reads zeros" "$(head -c $MiB /dev/zero | sha256sum)" \
-	"$(dd if="$IMG1" bs=1M skip=5 count=1 iflag=direct status=none | sha256sum)"
+eq "zeroed range reads zeros" "$(zero_sha $MiB)" \
+	"$(dsha "$IMG1" bs=1M skip=5 count=1)"
 eq "image size unchanged by zero-range" $((16 * MiB)) "$(stat -c %s "$IMG1")"
 
 # a sub-page punch zeroes bytes in place, keeps the page
@@ -109,11 +105,11 @@ EOF
 eq "sub-page punch keeps the page stored" $((5 * MiB)) "$(field "$B1/mm_stat" 1)"
 
 # -- SEEK_DATA / SEEK_HOLE ------------------------------------------------
-id2=$(cat "$MNT/class/zram-control/hot_add")
+id2=$(cat "$C/hot_add")
 echo 1M > "$MNT/block/zram$id2/disksize"
 IMG2=$MNT/dev/zram$id2
-dd if=/dev/urandom of="$IMG2" bs=4096 seek=10 count=1 oflag=direct conv=notrunc status=none
-dd if=/dev/urandom of="$IMG2" bs=4096 seek=20 count=1 oflag=direct conv=notrunc status=none
+dwrite "$IMG2" if=/dev/urandom bs=4096 seek=10 count=1
+dwrite "$IMG2" if=/dev/urandom bs=4096 seek=20 count=1
 seeks=$(python3 - "$IMG2" <<'EOF'
 import os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
@@ -140,6 +136,6 @@ eq "SEEK_HOLE at EOF: ENXIO" E6 "${9:-}"
 # after punching page 10, the first data is page 20
 fallocate --punch-hole --keep-size -o 40960 -l 4096 "$IMG2"
 eq "SEEK_DATA after punching page 10" 81920 \
-	"$(python3 -c 'import os,sys; fd=os.open(sys.argv[1],os.O_RDONLY); print(os.lseek(fd,0,os.SEEK_DATA))' "$IMG2" 2>&1)"
+	"$(seek_data "$IMG2" 0)"
 
 finish

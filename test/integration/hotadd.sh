@@ -1,11 +1,8 @@
 #!/bin/bash
 # hotadd.sh - class/zram-control/hot_add and hot_remove.
 . "$(dirname "$0")/../lib.sh"
-export LC_ALL=C
 
-start_zramfs || { fail "start_zramfs"; finish; }
-C=$MNT/class/zram-control
-lsj() { ls -1 "$1" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
+need start_zramfs
 
 # stat/ls of hot_add does not add anything
 stat "$C/hot_add" >/dev/null
@@ -77,8 +74,8 @@ eq "errors changed nothing" "zram0 zram1 zram2 zram3 zram4 zram5" "$(lsj "$MNT/d
 # busy while attached to a loop device
 echo 4M > "$MNT/block/zram4/disksize"
 # attach in this shell (not in $(...)) so the trap knows the loop device
-attach "$MNT/dev/zram4" >/dev/null
-loop=${LOOPS[${#LOOPS[@]}-1]}
+attach "$MNT/dev/zram4"
+loop=$DEV
 ok "attached zram4" test -b "$loop"
 werr "hot_remove while attached" "Device or resource busy" "$C/hot_remove" 4
 ok "zram4 still present" test -f "$MNT/dev/zram4"

@@ -3,11 +3,8 @@
 # writes, the end of the device, statfs, concurrent sub-page writers,
 # truncate.
 . "$(dirname "$0")/../lib.sh"
-export LC_ALL=C
 
-start_zramfs || { fail "start_zramfs"; finish; }
-B=$MNT/block/zram0
-IMG=$MNT/dev/zram0
+need start_zramfs
 SIZE=$((4 * 1048576))
 
 echo 4M > "$B/disksize"
@@ -49,7 +46,7 @@ for off in range(0, 4194304, 1 << 20):
     if os.pread(img, 1 << 20, off) != os.pread(ref, 1 << 20, off):
         sys.exit("MiB at %d differs" % off)
 EOF
-ok "whole image equals the reference (direct read)" cmp "$REF" <(dd if="$IMG" bs=1M iflag=direct status=none)
+ok "whole image equals the reference (direct read)" cmp "$REF" <(dread "$IMG" bs=1M)
 eq "no failed I/O" "0 0" "$(field "$B/io_stat" 1) $(field "$B/io_stat" 2)"
 
 # -- the end of the device ------------------------------------------------
@@ -104,7 +101,7 @@ notok "truncate to a larger size fails" truncate -s 8M "$IMG"
 notok "truncate to 0 fails" truncate -s 0 "$IMG"
 eq "image size unchanged by truncate" $SIZE "$(stat -c %s "$IMG")"
 ok "truncate to the same size is harmless" truncate -s $SIZE "$IMG"
-ok "data intact after truncate attempts" cmp -n $((SIZE - 4096)) "$REF" <(dd if="$IMG" bs=1M iflag=direct status=none)
+ok "data intact after truncate attempts" cmp -n $((SIZE - 4096)) "$REF" <(dread "$IMG" bs=1M)
 notok "fallocate growing the image fails" fallocate -o $SIZE -l 4096 "$IMG"
 eq "image size unchanged by fallocate" $SIZE "$(stat -c %s "$IMG")"
 
@@ -156,9 +153,9 @@ EOF
 
 # -- O_TRUNC on the image: ignored, as for a block device -------------------
 dd if=/dev/urandom of="$T/pg" bs=4096 count=1 status=none
-dd if="$T/pg" of="$IMG" bs=4096 seek=300 oflag=direct conv=notrunc status=none
+dwrite "$IMG" if="$T/pg" bs=4096 seek=300
 ( : > "$IMG" ) 2>/dev/null
 eq "image size after an O_TRUNC open" $SIZE "$(stat -c %s "$IMG")"
-ok "data kept after an O_TRUNC open" cmp "$T/pg" <(dd if="$IMG" bs=4096 skip=300 count=1 iflag=direct status=none)
+ok "data kept after an O_TRUNC open" cmp "$T/pg" <(dread "$IMG" bs=4096 skip=300 count=1)
 
 finish

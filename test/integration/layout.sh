@@ -3,13 +3,9 @@
 # permissions, the initial formats of the stats files, num_devices and
 # command-line errors.
 . "$(dirname "$0")/../lib.sh"
-export LC_ALL=C
 
-start_zramfs || { fail "start_zramfs"; finish; }
-B=$MNT/block/zram0
-C=$MNT/class/zram-control
+need start_zramfs
 
-lsj() { ls -1 "$1" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
 
 eq "root entries" "block class dev" "$(lsj "$MNT")"
 eq "dev entries" "zram0" "$(lsj "$MNT/dev")"
@@ -36,9 +32,9 @@ eq "mode of hot_add" 400 "$(stat -c %a "$C/hot_add" 2>&1)"
 eq "mode of hot_remove" 200 "$(stat -c %a "$C/hot_remove" 2>&1)"
 eq "size of hot_add" 4096 "$(stat -c %s "$C/hot_add" 2>&1)"
 eq "size of hot_remove" 4096 "$(stat -c %s "$C/hot_remove" 2>&1)"
-eq "mode of dev/zram0" 600 "$(stat -c %a "$MNT/dev/zram0" 2>&1)"
-eq "type of dev/zram0" "regular empty file" "$(stat -c %F "$MNT/dev/zram0" 2>&1)"
-eq "image size 0 before init" 0 "$(stat -c %s "$MNT/dev/zram0" 2>&1)"
+eq "mode of dev/zram0" 600 "$(stat -c %a "$IMG" 2>&1)"
+eq "type of dev/zram0" "regular empty file" "$(stat -c %F "$IMG" 2>&1)"
+eq "image size 0 before init" 0 "$(stat -c %s "$IMG" 2>&1)"
 eq "block/zram0 is a directory" directory "$(stat -c %F "$B" 2>&1)"
 
 # reading write-only files fails with EACCES, even for root
@@ -62,8 +58,7 @@ werr "write of hot_add refused" "Permission denied" "$C/hot_add" 1
 eq "still one device after write attempt on hot_add" "zram0" "$(lsj "$MNT/dev")"
 
 # formats of the uninitialised device
-ok "mm_stat is 9 zero columns of %8llu" cmp -s \
-	<(printf '%8u %8u %8u %8u %8u %8u %8u %8u %8u\n' 0 0 0 0 0 0 0 0 0) "$B/mm_stat"
+ok "mm_stat is 9 zero columns of %8llu" cmp -s <(printf '%s\n' "$ZERO9") "$B/mm_stat"
 ok "mm_stat matches the %8llu regex" grep -Pzxq \
 	'(?:[ \d]{7}\d ){8}[ \d]{7}\d\n' "$B/mm_stat"
 ok "debug_stat is the kernel's" cmp -s <(printf 'version: 1\n0        0\n') "$B/debug_stat"
@@ -83,7 +78,7 @@ eq "statfs block size" 4096 "$(stat -f -c %S "$MNT")"
 
 # num_devices=3
 stop_zramfs
-start_zramfs -o num_devices=3 || fail "start with num_devices=3"
+need start_zramfs -o num_devices=3
 eq "num_devices=3: dev" "zram0 zram1 zram2" "$(lsj "$MNT/dev")"
 eq "num_devices=3: block" "zram0 zram1 zram2" "$(lsj "$MNT/block")"
 ok "num_devices=3: zram2 has disksize" test -f "$MNT/block/zram2/disksize"
@@ -91,7 +86,7 @@ notok "num_devices=3: no zram3" test -e "$MNT/dev/zram3"
 
 # num_devices=0
 stop_zramfs
-start_zramfs -o num_devices=0 || fail "start with num_devices=0"
+need start_zramfs -o num_devices=0
 eq "num_devices=0: dev empty" "" "$(lsj "$MNT/dev")"
 eq "num_devices=0: block empty" "" "$(lsj "$MNT/block")"
 eq "num_devices=0: control still there" "hot_add hot_remove" "$(lsj "$C")"

@@ -2,12 +2,8 @@
 # mem_limit.sh - mem_limit stops writes with ENOSPC and loses nothing;
 # mem_used_max and its reset; compact gives pages back.
 . "$(dirname "$0")/../lib.sh"
-export LC_ALL=C
 
-start_zramfs || { fail "start_zramfs"; finish; }
-B=$MNT/block/zram0
-IMG=$MNT/dev/zram0
-MiB=1048576
+need start_zramfs
 
 # punch IMAGE STEP: punch every STEP-th 4K page of IMAGE (from page 0)
 punch_every() {
@@ -36,7 +32,7 @@ eq "mem_limit unchanged by bad writes" 8388608 "$(field "$B/mm_stat" 4)"
 
 head -c $((4 * MiB)) /dev/urandom > "$T/first"
 head -c $((64 * MiB)) /dev/urandom > "$T/big"
-ok "first 4 MiB fit under the limit" dd if="$T/first" of="$IMG" bs=1M oflag=direct conv=notrunc status=none
+ok "first 4 MiB fit under the limit" dwrite "$IMG" if="$T/first" bs=1M
 dd if="$T/big" of="$IMG" bs=1M seek=4 oflag=direct conv=notrunc 2>"$T/dd.err"
 rc=$?
 if [ $rc -ne 0 ]; then pass "64 MiB over the limit fails"; else fail "64 MiB write under an 8M limit succeeded"; fi
@@ -50,12 +46,12 @@ maxu=$(field "$B/mm_stat" 5)
 if [ "$maxu" -ge "$used" ] && [ "$maxu" -le $((8 * MiB + 256 * 1024)) ]; then
 	pass "mem_used_max $maxu in [used, limit + a little]"; else
 	fail "mem_used_max $maxu (used $used, limit 8M)"; fi
-ok "first 4 MiB intact" cmp "$T/first" <(dd if="$IMG" bs=1M count=4 iflag=direct status=none)
+ok "first 4 MiB intact" cmp "$T/first" <(dread "$IMG" bs=1M count=4)
 # whatever dd was told was written is stored
 copied=$(sed -n 's/^\([0-9]*\) bytes.*copied.*/\1/p' "$T/dd.err")
 if [ -n "$copied" ] && [ "$copied" -gt 0 ]; then
 	ok "acknowledged $copied bytes read back" cmp -n "$copied" "$T/big" \
-		<(dd if="$IMG" bs=1M skip=4 iflag=direct status=none)
+		<(dread "$IMG" bs=1M skip=4)
 	eq "orig_data_size = what was acknowledged" $((4 * MiB + copied)) "$(field "$B/mm_stat" 1)"
 else
 	pass "nothing of the big write acknowledged"
@@ -65,9 +61,9 @@ fi
 # no limit: writes succeed again (written without O_TRUNC or newline)
 eq "mem_limit 0 without O_TRUNC" "" "$(printf 0 | dd of="$B/mem_limit" conv=notrunc status=none 2>&1)"
 eq "mem_limit 0 in mm_stat" 0 "$(field "$B/mm_stat" 4)"
-ok "64 MiB without a limit" dd if="$T/big" of="$IMG" bs=1M seek=4 oflag=direct conv=notrunc status=none
-ok "64 MiB reads back" cmp "$T/big" <(dd if="$IMG" bs=1M skip=4 count=64 iflag=direct status=none)
-ok "first 4 MiB still intact" cmp "$T/first" <(dd if="$IMG" bs=1M count=4 iflag=direct status=none)
+ok "64 MiB without a limit" dwrite "$IMG" if="$T/big" bs=1M seek=4
+ok "64 MiB reads back" cmp "$T/big" <(dread "$IMG" bs=1M skip=4 count=64)
+ok "first 4 MiB still intact" cmp "$T/first" <(dread "$IMG" bs=1M count=4)
 eq "no new failed writes" "$fw" "$(field "$B/io_stat" 2)"
 
 # -- mem_used_max ---------------------------------------------------------
@@ -79,7 +75,7 @@ eq "mem_used_max stays after freeing" "$max1" "$(field "$B/mm_stat" 5)"
 werr "mem_used_max 5" "Invalid argument" "$B/mem_used_max" 5
 werr "mem_used_max abc" "Invalid argument" "$B/mem_used_max" abc
 eq "mem_used_max unchanged by bad writes" "$max1" "$(field "$B/mm_stat" 5)"
-out=$( (echo 0 > "$B/mem_used_max") 2>&1 )
+out=$(put "$B/mem_used_max" 0)
 eq "mem_used_max 0 accepted" "" "$out"
 eq "mem_used_max reset to current usage" "$(field "$B/mm_stat" 3)" "$(field "$B/mm_stat" 5)"
 if [ "$(field "$B/mm_stat" 5)" -lt "$max1" ]; then pass "mem_used_max dropped"; else fail "mem_used_max did not drop"; fi
@@ -94,7 +90,7 @@ out = sys.stdout.buffer
 for i in range(16384):
     out.write(os.urandom(2048) + bytes(2048))
 ' > "$T/half"
-ok "write 64 MiB of 2:1 data" dd if="$T/half" of="$IMG" bs=1M oflag=direct conv=notrunc status=none
+ok "write 64 MiB of 2:1 data" dwrite "$IMG" if="$T/half" bs=1M
 orig=$(field "$B/mm_stat" 1)
 compr=$(field "$B/mm_stat" 2)
 if [ "$compr" -lt $((orig * 6 / 10)) ] && [ "$compr" -gt $((orig * 4 / 10)) ]; then
@@ -103,7 +99,7 @@ ok "punch every other page" punch_every "$IMG" 2
 eq "half the pages gone" $((32 * MiB)) "$(field "$B/mm_stat" 1)"
 used1=$(field "$B/mm_stat" 3)
 pc1=$(field "$B/mm_stat" 7)
-out=$( (echo 1 > "$B/compact") 2>&1 )
+out=$(put "$B/compact" 1)
 eq "compact accepted" "" "$out"
 used2=$(field "$B/mm_stat" 3)
 pc2=$(field "$B/mm_stat" 7)

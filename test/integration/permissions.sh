@@ -6,18 +6,17 @@ U=nobody
 as_user() { setpriv --reuid="$U" --regid=nogroup --clear-groups "$@"; }
 chmod 755 "$T"
 
-start_zramfs || { fail "mount"; finish; }
+need start_zramfs
 notok "without allow_other: another user cannot even list the mount" \
 	as_user ls "$MNT/block"
 notok "without allow_other: another user cannot read mm_stat" \
-	as_user cat "$MNT/block/zram0/mm_stat"
+	as_user cat "$B/mm_stat"
 stop_zramfs
 
-start_zramfs -o allow_other || { fail "mount allow_other"; finish; }
-z=$MNT/block/zram0
-echo 16M > "$z/disksize"
-ok "allow_other: another user reads a 0444 file" as_user cat "$z/mm_stat"
-ok "allow_other: another user reads a 0644 file" as_user cat "$z/disksize"
+need start_zramfs -o allow_other
+echo 16M > "$B/disksize"
+ok "allow_other: another user reads a 0444 file" as_user cat "$B/mm_stat"
+ok "allow_other: another user reads a 0644 file" as_user cat "$B/disksize"
 werr_user() {
 	local out
 	out=$(as_user bash -c "echo $3 > $2" 2>&1)
@@ -26,14 +25,14 @@ werr_user() {
 	*) fail "$1: expected Permission denied, got '${out:-success}'" ;;
 	esac
 }
-werr_user "allow_other: another user cannot write disksize (root's 0644)" "$z/disksize" 32M
-werr_user "allow_other: another user cannot reset (0200)" "$z/reset" 1
-werr_user "allow_other: another user cannot hot_remove" "$MNT/class/zram-control/hot_remove" 0
+werr_user "allow_other: another user cannot write disksize (root's 0644)" "$B/disksize" 32M
+werr_user "allow_other: another user cannot reset (0200)" "$B/reset" 1
+werr_user "allow_other: another user cannot hot_remove" "$C/hot_remove" 0
 notok "allow_other: another user cannot open the 0600 image" \
-	as_user dd if="$MNT/dev/zram0" of=/dev/null bs=4k count=1 iflag=direct status=none
+	as_user dd if="$IMG" of=/dev/null bs=4k count=1 iflag=direct status=none
 notok "allow_other: another user cannot read hot_add (0400)" \
-	as_user cat "$MNT/class/zram-control/hot_add"
-eq "no device was added by the refused hot_add" "zram0" "$(ls "$MNT/dev" | xargs)"
-eq "disksize unchanged" 16777216 "$(cat "$z/disksize")"
-eq "still initialised" 1 "$(cat "$z/initstate")"
+	as_user cat "$C/hot_add"
+eq "no device was added by the refused hot_add" "zram0" "$(lsj "$MNT/dev")"
+eq "disksize unchanged" 16777216 "$(cat "$B/disksize")"
+eq "still initialised" 1 "$(cat "$B/initstate")"
 finish

@@ -4,12 +4,11 @@
 # image is open the same signal exits cleanly and unmounts.
 . "$(dirname "$0")/../lib.sh"
 
-start_zramfs || { fail "mount"; finish; }
-z=$MNT/block/zram0
-echo 64M > "$z/disksize"
+need start_zramfs
+echo 64M > "$B/disksize"
 head -c 4M /dev/urandom > "$T/data"
-dd if="$T/data" of="$MNT/dev/zram0" bs=1M oflag=direct conv=notrunc status=none
-attach "$MNT/dev/zram0" || { fail "attach"; finish; }
+dwrite "$IMG" if="$T/data" bs=1M
+need attach "$IMG"
 dev=$DEV
 
 # the refusal is logged once the daemon has waited 1 s for releases
@@ -27,8 +26,8 @@ for sig in TERM INT; do
 	ok "SIG$sig while attached: daemon still alive" kill -0 "$DPID"
 	ok "SIG$sig while attached: still mounted" is_mounted "$MNT"
 	eq "SIG$sig while attached: data intact through the loop device" \
-		"$(sha256sum < "$T/data")" \
-		"$(dd if="$dev" bs=1M count=4 iflag=direct status=none | sha256sum)"
+		"$(sha "$T/data")" \
+		"$(dsha "$dev" bs=1M count=4)"
 done
 ok "new writes still served" dd if=/dev/zero of="$dev" bs=1M count=1 seek=8 oflag=direct status=none
 ok "detach" detach "$dev"
@@ -48,9 +47,9 @@ fi
 DPID=""
 
 # unmount of an idle mount ends the daemon too
-start_zramfs || { fail "second mount"; finish; }
-echo 16M > "$MNT/block/zram0/disksize"
-attach "$MNT/dev/zram0"
+need start_zramfs
+echo 16M > "$B/disksize"
+attach "$IMG"
 dev=$DEV
 notok "fusermount -u refused while an image is attached" fusermount3 -u "$MNT"
 ok "detach" detach "$dev"

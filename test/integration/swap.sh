@@ -8,7 +8,7 @@
 # Every step is bounded by a timeout; nothing may be left in D state.
 . "$(dirname "$0")/../lib.sh"
 
-cc -O2 -o "$T/memhog" "$ROOT/test/memhog.c" || { fail "build memhog"; finish; }
+need cc -O2 -o "$T/memhog" "$ROOT/test/memhog.c"
 
 d_state() {
 	# tasks in D state among the daemon and the hog
@@ -19,20 +19,18 @@ d_state() {
 }
 
 run_placement() {
-	local where=$1 dcg="" hcg dev hog_rc z elapsed t0 used swapped orig
+	local where=$1 dcg="" hcg dev hog_rc elapsed t0 used swapped orig
 	if [ "$where" = own ]; then
 		mkcg "zramfs_test_daemon_$$" 512M || { fail "$where: cgroup"; return; }
 		dcg=$CG
 		run_in_cg "$dcg" "$ZRAMFS" -f ${ZRAMFS_TEST_OPTS:-} "$MNT" 2>>"$T/daemon.log" &
 		DPID=$!
-		for _ in $(seq 100); do is_mounted "$MNT" && break; sleep 0.1; done
-		is_mounted "$MNT" || { fail "$where: mount"; return; }
+		wait_mounted || { fail "$where: mount"; return; }
 	else
 		start_zramfs || { fail "$where: mount"; return; }
 	fi
-	z=$MNT/block/zram0
-	echo 1536M > "$z/disksize"
-	attach "$MNT/dev/zram0" || { fail "$where: attach"; return; }
+	echo 1536M > "$B/disksize"
+	attach "$IMG" || { fail "$where: attach"; return; }
 	dev=$DEV
 	ok "$where: mkswap" timeout 60 mkswap "$dev"
 	ok "$where: swapon --discard=pages" do_swapon "$dev" --discard=pages --priority 32767
@@ -44,7 +42,7 @@ run_placement() {
 	hog_rc=$?
 	elapsed=$((SECONDS - t0))
 	echo "$where: hog rc=$hog_rc in ${elapsed}s; $(grep 'bad pages' "$T/hog.$where.log" | tail -1)"
-	echo "$where: mm_stat $(cat "$z/mm_stat"); io_stat $(cat "$z/io_stat")"
+	echo "$where: mm_stat $(cat "$B/mm_stat"); io_stat $(cat "$B/io_stat")"
 	echo "$where: daemon VmHWM $(awk '/VmHWM/{print $2, $3}' /proc/$DPID/status)"
 	if [ "$where" = root ]; then
 		eq "$where: memhog verified every page" 0 "$hog_rc"
@@ -68,7 +66,7 @@ run_placement() {
 	swapped=$(sed -n 's/.*VmSwap=\([0-9]*\) kB.*/\1/p' "$T/hog.$where.log" | tail -1)
 	swapped=$((${swapped:-1048576} * 1024))
 	for _ in $(seq 100); do
-		orig=$(field "$z/mm_stat" 1)
+		orig=$(field "$B/mm_stat" 1)
 		[ "$orig" -lt $((swapped / 4)) ] && break
 		sleep 0.1
 	done
@@ -78,10 +76,10 @@ run_placement() {
 	# swapoff frees its slots with the device no longer writable, so the
 	# kernel discards none of them (kernel zram hears of each freed slot;
 	# a loop device does not).  One blkdiscard returns the rest.
-	echo "$where: after swapoff mem_used_total=$(field "$z/mm_stat" 3) orig=$(field "$z/mm_stat" 1)"
+	echo "$where: after swapoff mem_used_total=$(field "$B/mm_stat" 3) orig=$(field "$B/mm_stat" 1)"
 	ok "$where: blkdiscard after swapoff" blkdiscard -f "$dev"
-	eq "$where: nothing stored after blkdiscard" 0 "$(field "$z/mm_stat" 1)"
-	used=$(field "$z/mm_stat" 3)
+	eq "$where: nothing stored after blkdiscard" 0 "$(field "$B/mm_stat" 1)"
+	used=$(field "$B/mm_stat" 3)
 	ok "$where: pool back near zero after blkdiscard (<1 MiB: $used)" test "$used" -lt $((1 << 20))
 	ok "$where: detach" detach "$dev"
 	stop_zramfs
