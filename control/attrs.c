@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control/attrs.h"
@@ -174,6 +176,343 @@ static ssize_t compact_store(struct zdev *z, const char *buf, size_t len)
 	return ret_len(zdev_compact(z), len);
 }
 
+/* -- recompression -------------------------------------------------------- */
+
+struct recomp_alg_args {
+	int prio;
+	const char *algo;
+	char algo_buf[ZDEV_ALGO_NAME_MAX + 1];
+};
+
+/* zparse_kv's strings die with the call: copy what must outlive it */
+static int copy_algo(const char *val, char *buf, size_t size,
+		     const char **out)
+{
+	if (strlen(val) >= size)
+		return -E2BIG;
+	strcpy(buf, val);
+	*out = buf;
+	return 0;
+}
+
+static int recomp_alg_kv(const char *key, const char *val, void *arg)
+{
+	struct recomp_alg_args *a = arg;
+
+	if (!val || !val[0])
+		return -EINVAL;
+	if (!strcmp(key, "algo"))
+		return copy_algo(val, a->algo_buf, sizeof(a->algo_buf),
+				 &a->algo);
+	if (!strcmp(key, "priority"))
+		return zparse_int(val, strlen(val), &a->prio) ? -EINVAL : 0;
+	return -EINVAL;
+}
+
+static ssize_t recomp_algorithm_show(struct zdev *z, char *buf, size_t size)
+{
+	size_t len = 0;
+	unsigned int prio;
+	char name[ZDEV_ALGO_NAME_MAX];
+	ssize_t n;
+
+	for (prio = 1; prio < ZDEV_MAX_COMPS; prio++) {
+		if (!zdev_comp(z, prio, name, sizeof(name))[0])
+			continue;
+		n = snprintf(buf + len, size - len, "#%u: ", prio);
+		if (n < 0 || (size_t)n >= size - len)
+			return -E2BIG;
+		len += n;
+		n = zdev_comp_show(z, prio, buf + len, size - len);
+		if (n < 0)
+			return n;
+		len += n;
+	}
+	return len;
+}
+
+static ssize_t recomp_algorithm_store(struct zdev *z, const char *buf,
+				      size_t len)
+{
+	struct recomp_alg_args a = { .prio = 1 };
+	int ret;
+
+	if (len > ZPARSE_KV_MAX)
+		return -E2BIG;
+	ret = zparse_kv(buf, len, recomp_alg_kv, &a);
+	if (ret)
+		return ret;
+	if (!a.algo || a.prio < 1 || a.prio >= ZDEV_MAX_COMPS)
+		return -EINVAL;
+	return ret_len(zdev_set_comp(z, a.prio, a.algo), len);
+}
+
+struct recomp_args {
+	struct zdev_recomp rq;
+	char algo_buf[ZDEV_ALGO_NAME_MAX + 1];
+};
+
+static int recomp_kv(const char *key, const char *val, void *arg)
+{
+	struct recomp_args *a = arg;
+	uint64_t v;
+
+	if (!val || !val[0])
+		return -EINVAL;
+	if (!strcmp(key, "type")) {
+		if (!strcmp(val, "idle"))
+			a->rq.mode = ZDEV_PP_IDLE;
+		else if (!strcmp(val, "huge"))
+			a->rq.mode = ZDEV_PP_HUGE;
+		else if (!strcmp(val, "huge_idle"))
+			a->rq.mode = ZDEV_PP_IDLE | ZDEV_PP_HUGE;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	if (!strcmp(key, "max_pages"))
+		return zparse_u64(val, strlen(val), 10, &a->rq.max_pages);
+	if (!strcmp(key, "threshold")) {
+		if (zparse_u64(val, strlen(val), 10, &v))
+			return -EINVAL;
+		if (v > UINT32_MAX)
+			return -ERANGE;
+		a->rq.threshold = v;
+		return 0;
+	}
+	if (!strcmp(key, "algo"))
+		return copy_algo(val, a->algo_buf, sizeof(a->algo_buf),
+				 &a->rq.algo);
+	if (!strcmp(key, "priority")) {
+		if (zparse_u64(val, strlen(val), 10, &v))
+			return -EINVAL;
+		if (v >= ZDEV_MAX_COMPS)
+			return -EINVAL;
+		a->rq.prio = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static ssize_t recompress_store(struct zdev *z, const char *buf, size_t len)
+{
+	struct recomp_args a = { .rq = { .prio = -1 } };
+	int ret;
+
+	if (len > ZPARSE_KV_MAX)
+		return -E2BIG;
+	ret = zparse_kv(buf, len, recomp_kv, &a);
+	if (ret)
+		return ret;
+	return ret_len(zdev_recompress(z, &a.rq), len);
+}
+
+/* -- idle and writeback ---------------------------------------------------- */
+
+static bool word_is(const char *buf, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	/* sysfs_streq: the word, with or without one trailing newline */
+	return (len == n || (len == n + 1 && buf[n] == '\n')) &&
+	       !memcmp(buf, word, n);
+}
+
+static ssize_t idle_store(struct zdev *z, const char *buf, size_t len)
+{
+	uint64_t age = 0;
+	bool all = word_is(buf, len, "all");
+
+	if (!all && zparse_u64(buf, len, 0, &age))
+		return -EINVAL;
+	return ret_len(zdev_mark_idle(z, all, age), len);
+}
+
+static ssize_t backing_dev_show(struct zdev *z, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	int n = snprintf(buf, size, "%s\n",
+			 zdev_backing_dev(z, path, sizeof(path)));
+
+	return n < 0 || (size_t)n >= size ? -E2BIG : n;
+}
+
+static ssize_t backing_dev_store(struct zdev *z, const char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	int ret = zparse_str(buf, len, path, sizeof(path));
+
+	if (ret)
+		return ret == -E2BIG ? -ENAMETOOLONG : ret;
+	return ret_len(zdev_set_backing_dev(z, path), len);
+}
+
+#define WB_MAX_RANGES	512
+
+struct wb_args {
+	uint64_t nr_pages;
+	uint64_t lo, hi;	/* the range a mode applies to */
+	bool done;		/* a mode was given: the rest is not read */
+	unsigned int n;
+	struct zdev_wb_range r[WB_MAX_RANGES];
+};
+
+static int wb_mode(const char *s, unsigned int *mode)
+{
+	if (!strcmp(s, "idle"))
+		*mode = ZDEV_PP_IDLE;
+	else if (!strcmp(s, "huge"))
+		*mode = ZDEV_PP_HUGE;
+	else if (!strcmp(s, "huge_idle"))
+		*mode = ZDEV_PP_IDLE | ZDEV_PP_HUGE;
+	else if (!strcmp(s, "incompressible"))
+		*mode = ZDEV_PP_INCOMPRESSIBLE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int wb_add(struct wb_args *a, unsigned int mode, uint64_t lo,
+		  uint64_t hi)
+{
+	if (a->n == WB_MAX_RANGES)
+		return -E2BIG;
+	a->r[a->n++] = (struct zdev_wb_range){ mode, lo, hi };
+	return 0;
+}
+
+/* "N" (kstrtoul, base 10) below nr_pages: -EINVAL, -ERANGE */
+static int wb_index(const char *s, size_t len, uint64_t nr, uint64_t *out)
+{
+	if (zparse_u64(s, len, 10, out))
+		return -EINVAL;
+	return *out < nr ? 0 : -ERANGE;
+}
+
+/* as the kernel's writeback_store: modes, page_index=, page_indexes= */
+static int wb_kv(const char *key, const char *val, void *arg)
+{
+	struct wb_args *a = arg;
+	const char *dash;
+	unsigned int mode;
+	uint64_t lo, hi;
+	int ret;
+
+	if (a->done)
+		return 0;
+	if (!val || !val[0] || !strcmp(key, "type")) {
+		ret = wb_mode(val && val[0] ? val : key, &mode);
+		if (ret)
+			return ret;
+		a->done = true;
+		return wb_add(a, mode, a->lo, a->hi);
+	}
+	if (!strcmp(key, "page_index")) {
+		ret = wb_index(val, strlen(val), a->nr_pages, &lo);
+		if (ret)
+			return ret;
+		a->lo = lo;
+		a->hi = lo + 1;
+		return wb_add(a, 0, lo, lo + 1);
+	}
+	if (!strcmp(key, "page_indexes")) {
+		dash = strchr(val, '-');
+		if (!dash)
+			return -EINVAL;
+		ret = wb_index(val, dash - val, a->nr_pages, &lo);
+		if (!ret)
+			ret = wb_index(dash + 1, strlen(dash + 1), a->nr_pages,
+				       &hi);
+		if (ret)
+			return ret;
+		if (lo > hi)
+			return -ERANGE;
+		a->lo = lo;
+		a->hi = hi + 1;
+		return wb_add(a, 0, lo, hi + 1);
+	}
+	return -EINVAL;
+}
+
+static ssize_t writeback_store(struct zdev *z, const char *buf, size_t len)
+{
+	struct wb_args *a;
+	int ret;
+
+	if (len > ZPARSE_KV_MAX)
+		return -E2BIG;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	/* as the kernel: not initialised, then no backing_dev, then input */
+	ret = zdev_pp_check(z, true, &a->nr_pages);
+	if (ret)
+		goto out_free;
+	a->hi = a->nr_pages;
+	ret = zparse_kv(buf, len, wb_kv, a);
+	if (!ret && !a->n)
+		ret = -EINVAL;
+	if (!ret)
+		ret = zdev_writeback(z, a->r, a->n);
+out_free:
+	free(a);
+	return ret_len(ret, len);
+}
+
+#define U64_SHOW_STORE(file, get, set)					\
+static ssize_t file##_show(struct zdev *z, char *buf, size_t size)	\
+{									\
+	return emitf(buf, size, "%llu\n", get(z));			\
+}									\
+static ssize_t file##_store(struct zdev *z, const char *buf, size_t len) \
+{									\
+	uint64_t v;							\
+									\
+	if (zparse_u64(buf, len, 10, &v))				\
+		return -EINVAL;						\
+	set(z, v);							\
+	return len;							\
+}
+U64_SHOW_STORE(writeback_limit, zdev_wb_limit, zdev_set_wb_limit)
+U64_SHOW_STORE(writeback_limit_enable, zdev_wb_limit_enable,
+	       zdev_set_wb_limit_enable)
+
+static ssize_t writeback_batch_size_show(struct zdev *z, char *buf,
+					 size_t size)
+{
+	return emitf(buf, size, "%llu\n", zdev_wb_batch(z));
+}
+
+static ssize_t writeback_batch_size_store(struct zdev *z, const char *buf,
+					  size_t len)
+{
+	uint64_t v;
+	int ret = zparse_u64(buf, len, 10, &v);
+
+	if (ret)
+		return ret;
+	if (v > UINT32_MAX)
+		return -ERANGE;
+	zdev_set_wb_batch(z, v);
+	return len;
+}
+
+static ssize_t writeback_compressed_show(struct zdev *z, char *buf,
+					 size_t size)
+{
+	return emitf(buf, size, "%llu\n", zdev_wb_compressed(z));
+}
+
+static ssize_t writeback_compressed_store(struct zdev *z, const char *buf,
+					  size_t len)
+{
+	bool on;
+
+	if (zparse_bool(buf, len, &on))
+		return -EINVAL;
+	return ret_len(zdev_set_wb_compressed(z, on), len);
+}
+
 #define STATS_SHOW(file)						\
 static ssize_t file##_show(struct zdev *z, char *buf, size_t size)	\
 {									\
@@ -186,6 +525,7 @@ STATS_SHOW(mm_stat)
 STATS_SHOW(io_stat)
 STATS_SHOW(stat)
 STATS_SHOW(debug_stat)
+STATS_SHOW(bd_stat)
 
 static const struct zattr dev_attrs[] = {
 	{ "disksize", 0644, disksize_show, disksize_store },
@@ -202,6 +542,21 @@ static const struct zattr dev_attrs[] = {
 	{ "io_stat", 0444, io_stat_show, NULL },
 	{ "stat", 0444, stat_show, NULL },
 	{ "debug_stat", 0444, debug_stat_show, NULL },
+	{ "idle", 0200, NULL, idle_store },
+	{ "backing_dev", 0644, backing_dev_show, backing_dev_store },
+	{ "writeback", 0200, NULL, writeback_store },
+	{ "writeback_limit", 0644, writeback_limit_show,
+	  writeback_limit_store },
+	{ "writeback_limit_enable", 0644, writeback_limit_enable_show,
+	  writeback_limit_enable_store },
+	{ "writeback_batch_size", 0644, writeback_batch_size_show,
+	  writeback_batch_size_store },
+	{ "writeback_compressed", 0644, writeback_compressed_show,
+	  writeback_compressed_store },
+	{ "bd_stat", 0444, bd_stat_show, NULL },
+	{ "recomp_algorithm", 0644, recomp_algorithm_show,
+	  recomp_algorithm_store },
+	{ "recompress", 0200, NULL, recompress_store },
 };
 
 const struct zattr *zattr_dev_table(int *n)

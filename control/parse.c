@@ -121,6 +121,33 @@ int zparse_size(const char *buf, size_t len, uint64_t *out)
 	return 0;
 }
 
+int zparse_bool(const char *buf, size_t len, bool *out)
+{
+	if (!len)
+		return -EINVAL;
+	switch (buf[0]) {
+	case 'y': case 'Y': case 't': case 'T': case '1':
+		*out = true;
+		return 0;
+	case 'n': case 'N': case 'f': case 'F': case '0':
+		*out = false;
+		return 0;
+	case 'o': case 'O':
+		if (len < 2)
+			break;
+		if (buf[1] == 'n' || buf[1] == 'N') {
+			*out = true;
+			return 0;
+		}
+		if (buf[1] == 'f' || buf[1] == 'F') {
+			*out = false;
+			return 0;
+		}
+		break;
+	}
+	return -EINVAL;
+}
+
 int zparse_str(const char *buf, size_t len, char *dst, size_t dstsz)
 {
 	if (len && buf[len - 1] == '\n')

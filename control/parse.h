@@ -8,6 +8,7 @@
 #ifndef ZRAMFS_PARSE_H
 #define ZRAMFS_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,12 @@ int zparse_int(const char *buf, size_t len, int *out);
 #define ZPARSE_KV_MAX	4096
 typedef int (*zparse_kv_fn)(const char *key, const char *val, void *arg);
 int zparse_kv(const char *buf, size_t len, zparse_kv_fn fn, void *arg);
+
+/*
+ * kstrtobool: y/Y/t/T/1/on is true, n/N/f/F/0/off false (only the first
+ * characters count, as the kernel's); -EINVAL otherwise.
+ */
+int zparse_bool(const char *buf, size_t len, bool *out);
 
 /* Copy buf into dst (size dstsz) as a C string minus one trailing "\n". */
 int zparse_str(const char *buf, size_t len, char *dst, size_t dstsz);
