@@ -227,7 +227,10 @@ int zdev_recompress(struct zdev *z, const struct zdev_recomp *rq)
 	}
 	if (r.prio_max > top)
 		r.prio_max = top;
-	if (r.prio >= r.prio_max) {
+	for (p = r.prio; p < r.prio_max && !z->comps[p]; p++)
+		;
+	/* no secondary algorithm to try */
+	if (p >= r.prio_max) {
 		ret = -EINVAL;
 		goto out_end;
 	}
