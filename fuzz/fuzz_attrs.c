@@ -24,7 +24,9 @@
  *     "\n"; hot_add returns the lowest free id.
  * Hermetic: disksize values above 64 MiB are skipped; algorithm_params
  * inputs with dict= are skipped unless every dict value is one of the
- * fuzzer's own /tmp paths.  The device is reset every RESET_EVERY inputs;
+ * fuzzer's own /tmp paths; backing_dev takes only the fuzzer's own 16 MiB
+ * file.  A writeback or recompress refused with -EIO/-ENOSPC may have
+ * done part of its work (as the kernel's), so it is not compared.  The device is reset every RESET_EVERY inputs;
  * hot-added devices are removed once more than MAX_EXTRA exist.
  */
 #include <errno.h>
@@ -47,13 +49,15 @@
 #define MAX_DISKSIZE	(64ull << 20)
 #define RESET_EVERY	512
 #define MAX_EXTRA	4
-#define MAX_SHOWN	16
+#define MAX_SHOWN	32
 
 static const char *const dict_paths[] = {
 	"/tmp/zramfs-fuzz-attrs.dict",		/* created at init */
 	"/tmp/zramfs-fuzz-attrs-missing.dict",	/* never exists: -ENOENT */
 	"/tmp",					/* a directory: -EINVAL */
 };
+/* the only paths backing_dev may be given: a file of the fuzzer's own */
+static const char backing_path[] = "/tmp/zramfs-fuzz-attrs.backing";
 
 static const struct zattr *dev_tab, *cls_tab;
 static int ndev, ncls;
@@ -161,7 +165,7 @@ static bool known_errno(ssize_t r)
 	switch (-r) {
 	case EINVAL: case EBUSY: case E2BIG: case ENOMEM: case ENODEV:
 	case ERANGE: case ENOENT: case EACCES: case ENOSPC: case EAGAIN:
-	case ENXIO:
+	case ENXIO: case EIO: case ENOTBLK: case EISDIR: case ENAMETOOLONG:
 		return true;
 	}
 	return false;
@@ -285,6 +289,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cls_tab = zattr_class_table(&ncls);
 	CHECK(ndev <= MAX_SHOWN);
 	write_dict_file();
+	{
+		FILE *f = fopen(backing_path, "w");
+
+		CHECK(f && !ftruncate(fileno(f), 16 << 20));
+		fclose(f);
+	}
 	main_device();
 	return 0;
 }
@@ -396,6 +406,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!strcmp(a->name, "algorithm_params") &&
 	    !params_hermetic((const char *)data + 1, len))
 		return 0;
+	if (!strcmp(a->name, "backing_dev") &&
+	    (len < sizeof(backing_path) - 1 ||
+	     memcmp(data + 1, backing_path, sizeof(backing_path) - 1)))
+		return 0;
 
 	/* exactly len bytes: ASan sees any read past the write */
 	val = malloc(len ? len : 1);
@@ -417,7 +431,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				a->name, r, len);
 			abort();
 		}
-		if (r < 0) {
+		/* a writeback or recompress that failed part way keeps
+		 * what it did, as the kernel's */
+		if (r < 0 && !((r == -EIO || r == -ENOSPC) &&
+			       (!strcmp(a->name, "writeback") ||
+				!strcmp(a->name, "recompress")))) {
 			take_snapshot(&snap_after);
 			compare_snapshots(&snap_before, &snap_after, a->name);
 			if (!strcmp(a->name, "hot_remove")) {
