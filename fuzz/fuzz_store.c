@@ -19,8 +19,9 @@
  * the return value acknowledges).
  *
  * Besides the bytes the model keeps per page whether the device holds it
- * (written, or zeroed in part by a discard, and not freed by a whole-page
- * discard since).  Checked after every op: return values; reads equal to
+ * (written and not freed since: a whole-page discard frees it, a partial
+ * one frees it if only zeros are left, and leaves a never-stored page
+ * as it is).  Checked after every op: return values; reads equal to
  * the model; seek results exactly from the allocation model; pages_stored
  * (orig_data_size) equals the allocated pages; same_pages equals the
  * allocated pages whose bytes repeat one 8-byte word; huge_pages and
@@ -181,6 +182,22 @@ static void model_write(uint64_t off, const uint8_t *src, uint64_t n)
 	for (pg = off / PAGE; pg <= (off + n - 1) / PAGE; pg++) {
 		alloc[pg] = true;
 		same[pg] = same_filled(model + pg * PAGE);
+	}
+}
+
+/* a partial discard: zeroed in place; a page left all zeros is freed and
+ * a page never stored stays so */
+static void model_zero(uint64_t off, uint64_t n)
+{
+	uint64_t pg;
+
+	if (!n)
+		return;
+	memset(model + off, 0, n);
+	for (pg = off / PAGE; pg <= (off + n - 1) / PAGE; pg++) {
+		same[pg] = same_filled(model + pg * PAGE);
+		if (alloc[pg] && !model[pg * PAGE] && same[pg])
+			alloc[pg] = false;
 	}
 }
 
@@ -388,18 +405,18 @@ static void op_discard(uint64_t off, uint64_t len)
 		/* zeroed, or zeroing changed no byte: then either it ran
 		 * (a same-filled result cannot fail) or the page was held
 		 * already (its bytes are not all zero) */
-		model_write(off, NULL, hend - off);
+		model_zero(off, hend - off);
 		return;
 	}
 	/* zeroed: edges rewritten (allocated), whole pages freed */
 	if (first > last) {
-		model_write(off, NULL, end - off);
+		model_zero(off, end - off);
 		return;
 	}
 	if (off % PAGE)
-		model_write(off, NULL, first * PAGE - off);
+		model_zero(off, first * PAGE - off);
 	if (end % PAGE)
-		model_write(last * PAGE, NULL, end % PAGE);
+		model_zero(last * PAGE, end % PAGE);
 	for (pg = first; pg < last; pg++) {
 		memset(model + pg * PAGE, 0, PAGE);
 		alloc[pg] = false;
