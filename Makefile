@@ -37,7 +37,8 @@ endif
 override CFLAGS += -DHAVE_LZ4 -DHAVE_ZSTD $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
-LIB_SRCS := $(sort $(wildcard compress/*.c pool/*.c device/*.c control/*.c stats/*.c util/*.c))
+LIB_SRCS := $(sort $(wildcard compress/*.c pool/*.c device/*.c control/*.c stats/*.c util/*.c \
+			fuse/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 HDRS     := $(wildcard */*.h)
 UNIT_SRCS:= $(wildcard test/unit/test_*.c)

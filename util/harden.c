@@ -113,3 +113,14 @@ uint64_t harden_cgroup_limit(void)
 	fclose(f);
 	return limit;
 }
+
+uint64_t harden_default_mem_cap(uint64_t cgroup_limit)
+{
+	uint64_t headroom = cgroup_limit / 8;
+
+	if (headroom < HARDEN_MIN_HEADROOM)
+		headroom = HARDEN_MIN_HEADROOM;
+	if (cgroup_limit > 2 * headroom)
+		return cgroup_limit - headroom;
+	return cgroup_limit / 2;
+}

@@ -21,5 +21,13 @@ void harden_thread(void);
  * v1 memory.limit_in_bytes), or 0 if none.
  */
 uint64_t harden_cgroup_limit(void);
+/*
+ * The default mem_limit of devices under a memory cgroup limit (0: none):
+ * the limit less headroom for the daemon's own memory, 1/8 of the limit
+ * but at least HARDEN_MIN_HEADROOM; half the limit where that headroom
+ * would take more than half.
+ */
+#define HARDEN_MIN_HEADROOM	(48ull << 20)
+uint64_t harden_default_mem_cap(uint64_t cgroup_limit);
 
 #endif

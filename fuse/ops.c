@@ -1,0 +1,467 @@
+/*
+ * ops - the FUSE operations: each one decodes its inode and forwards to
+ * the device (images) or the attribute table (control files).  No
+ * algorithm lives here.
+ *
+ * Entries and attributes are never cached by the kernel (timeouts 0), so
+ * sizes are never stale after disksize or reset and removed devices
+ * vanish at once.  The image is served with direct I/O: no uncompressed
+ * copy sits in the page cache.  Each open of a readable control file
+ * takes one snapshot of its show() (struct ctl_handle): one `cat hot_add`
+ * adds one device, and reads at any offset see one consistent text.
+ */
+#define FUSE_USE_VERSION 314
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <fuse_lowlevel.h>
+
+#include "control/attrs.h"
+#include "device/registry.h"
+#include "device/zdev.h"
+#include "fuse/inode.h"
+#include "fuse/zfs.h"
+#include "util/harden.h"
+#include "util/page.h"
+
+/* an open control file: one snapshot for reads */
+struct ctl_handle {
+	const struct zattr *attr;
+	struct zdev *dev;		/* referenced, NULL for class files */
+	ssize_t len;			/* snapshot length or -errno */
+	char buf[ZATTR_BUF_SIZE];
+};
+
+static size_t max_io = ZFS_DEF_MAX_IO;
+
+/* per-worker read buffer of max_io bytes, allocated once per thread */
+static pthread_key_t rbuf_key;
+static __thread void *rbuf;
+
+int zfs_setup(const struct zfs_config *cfg)
+{
+	int ret;
+
+	max_io = cfg->max_io;
+	ret = pthread_key_create(&rbuf_key, free);
+	if (ret)
+		return -ret;
+	zino_init();
+	return 0;
+}
+
+static void *read_buffer(void)
+{
+	if (!rbuf) {
+		if (posix_memalign(&rbuf, 4096, max_io))
+			return rbuf = NULL;
+		pthread_setspecific(rbuf_key, rbuf);
+	}
+	return rbuf;
+}
+
+/*
+ * Reply with a copy of buf: the client may close the file, and its
+ * RELEASE free the buffer on another worker, as soon as the reply lands,
+ * which is before writev() has returned here.
+ */
+static void reply_copy(fuse_req_t req, const char *buf, size_t len)
+{
+	static __thread char copy[ZATTR_BUF_SIZE];
+
+	if (len > sizeof(copy)) {
+		char *p = malloc(len);
+
+		if (!p) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		memcpy(p, buf, len);
+		fuse_reply_buf(req, p, len);
+		free(p);
+		return;
+	}
+	memcpy(copy, buf, len);
+	fuse_reply_buf(req, copy, len);
+}
+
+/* -- the tree -------------------------------------------------------------- */
+
+static void zfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+	int ret;
+
+	memset(&e, 0, sizeof(e));
+	e.ino = zino_lookup(parent, name);
+	ret = e.ino ? zino_stat(e.ino, &e.attr) : -ENOENT;
+	if (ret) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	e.attr_timeout = 0;
+	e.entry_timeout = 0;
+	fuse_reply_entry(req, &e);
+}
+
+static void zfs_getattr(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	struct stat st;
+	int ret = zino_stat(ino, &st);
+
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_attr(req, &st, 0);
+}
+
+static void zfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+			int to_set, struct fuse_file_info *fi)
+{
+	struct zino n = zino_decode(ino);
+	struct stat st;
+	int ret = zino_stat(ino, &st);
+
+	if (ret)
+		goto out_err;
+	ret = -EPERM;
+	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+		      FUSE_SET_ATTR_GID))
+		goto out_err;
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		/* O_TRUNC on a control file is harmless, as on sysfs; an
+		 * image keeps the size its disksize gives it */
+		ret = -EINVAL;
+		if (n.kind == ZINO_IMAGE && attr->st_size != st.st_size)
+			goto out_err;
+		if (n.kind == ZINO_DIR)
+			goto out_err;
+	}
+	fuse_reply_attr(req, &st, 0);
+	return;
+out_err:
+	fuse_reply_err(req, -ret);
+}
+
+/* the listing is taken at opendir: readdir pages through one snapshot */
+static void zfs_opendir(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	struct zino_dirbuf *b;
+	struct stat st;
+	int ret = zino_stat(ino, &st);
+
+	if (!ret && zino_decode(ino).kind != ZINO_DIR)
+		ret = -ENOTDIR;
+	if (ret)
+		goto out_err;
+	ret = -ENOMEM;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		goto out_err;
+	ret = zino_list(req, ino, b);
+	if (ret)
+		goto out_free;
+	fi->fh = (uint64_t)(uintptr_t)b;
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		/* interrupted: no releasedir will come */
+		free(b->p);
+		free(b);
+	}
+	return;
+out_free:
+	free(b->p);
+	free(b);
+out_err:
+	fuse_reply_err(req, -ret);
+}
+
+static void zfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+			off_t off, struct fuse_file_info *fi)
+{
+	struct zino_dirbuf *b = (struct zino_dirbuf *)(uintptr_t)fi->fh;
+
+	if ((size_t)off < b->size)
+		reply_copy(req, b->p + off,
+			   size < b->size - off ? size : b->size - off);
+	else
+		fuse_reply_buf(req, NULL, 0);
+}
+
+static void zfs_releasedir(fuse_req_t req, fuse_ino_t ino,
+			   struct fuse_file_info *fi)
+{
+	struct zino_dirbuf *b = (struct zino_dirbuf *)(uintptr_t)fi->fh;
+
+	free(b->p);
+	free(b);
+	fuse_reply_err(req, 0);
+}
+
+static void zfs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	int ids[ZREG_MAX_DEVICES], cnt, i;
+	struct statvfs sv;
+	struct zstats s;
+	struct zdev *z;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.f_bsize = sv.f_frsize = ZPAGE_SIZE;
+	sv.f_namemax = NAME_MAX;
+	cnt = zreg_list(ids, ZREG_MAX_DEVICES);
+	for (i = 0; i < cnt; i++) {
+		z = zreg_get(ids[i]);
+		if (!z)
+			continue;
+		zdev_stats(z, &s);
+		sv.f_blocks += s.disksize / ZPAGE_SIZE;
+		sv.f_bfree += (s.disksize - s.orig_data_size) / ZPAGE_SIZE;
+		zreg_put(z);
+	}
+	sv.f_bavail = sv.f_bfree;
+	sv.f_files = zino_count(cnt);
+	fuse_reply_statfs(req, &sv);
+}
+
+/* -- files: images and control files --------------------------------------- */
+
+static void open_attr(fuse_req_t req, struct zino *n,
+		      struct fuse_file_info *fi)
+{
+	int acc = fi->flags & O_ACCMODE;
+	struct ctl_handle *h;
+	struct zdev *z = NULL;
+
+	/* as kernfs: no show, no reading; no store, no writing */
+	if ((acc != O_WRONLY && !n->attr->show) ||
+	    (acc != O_RDONLY && !n->attr->store)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (n->dev >= 0) {
+		z = zreg_get(n->dev);
+		if (!z) {
+			fuse_reply_err(req, ENOENT);
+			return;
+		}
+	}
+	h = malloc(sizeof(*h));
+	if (!h) {
+		if (z)
+			zreg_put(z);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	h->attr = n->attr;
+	h->dev = z;
+	h->len = 0;
+	if (acc != O_WRONLY)
+		h->len = n->attr->show(z, h->buf, sizeof(h->buf));
+	fi->fh = (uint64_t)(uintptr_t)h;
+	fi->direct_io = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		/* interrupted: undo */
+		if (z)
+			zreg_put(z);
+		free(h);
+	}
+}
+
+static void zfs_open(fuse_req_t req, fuse_ino_t ino,
+		     struct fuse_file_info *fi)
+{
+	struct zino n = zino_decode(ino);
+	struct zdev *z;
+
+	switch (n.kind) {
+	case ZINO_IMAGE:
+		z = zreg_open(n.dev);
+		if (!z) {
+			fuse_reply_err(req, ENOENT);
+			return;
+		}
+		fi->fh = (uint64_t)(uintptr_t)z;
+		fi->direct_io = 1;
+		fi->noflush = 1;
+		if (fuse_reply_open(req, fi) == -ENOENT)
+			zreg_close(z);
+		return;
+	case ZINO_ATTR:
+		open_attr(req, &n, fi);
+		return;
+	case ZINO_DIR:
+		fuse_reply_err(req, EISDIR);
+		return;
+	default:
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+}
+
+static void zfs_release(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	struct ctl_handle *h;
+
+	if (zino_decode(ino).kind == ZINO_IMAGE) {
+		zreg_close((struct zdev *)(uintptr_t)fi->fh);
+	} else {
+		h = (struct ctl_handle *)(uintptr_t)fi->fh;
+		if (h->dev)
+			zreg_put(h->dev);
+		free(h);
+	}
+	fuse_reply_err(req, 0);
+}
+
+static void zfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct ctl_handle *h;
+	ssize_t ret;
+	void *buf;
+
+	if (zino_decode(ino).kind == ZINO_IMAGE) {
+		harden_thread();
+		buf = size <= max_io ? read_buffer() : NULL;
+		if (!buf) {
+			fuse_reply_err(req, size <= max_io ? ENOMEM : EINVAL);
+			return;
+		}
+		ret = zdev_read((struct zdev *)(uintptr_t)fi->fh, buf, size,
+				off);
+		if (ret < 0)
+			fuse_reply_err(req, -ret);
+		else
+			fuse_reply_buf(req, buf, ret);
+		return;
+	}
+	h = (struct ctl_handle *)(uintptr_t)fi->fh;
+	if (h->len < 0)
+		fuse_reply_err(req, -h->len);
+	else if (off >= h->len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		reply_copy(req, h->buf + off,
+			   size < (size_t)(h->len - off) ?
+			   size : (size_t)(h->len - off));
+}
+
+static void zfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		      size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct ctl_handle *h;
+	ssize_t ret;
+
+	if (zino_decode(ino).kind == ZINO_IMAGE) {
+		harden_thread();
+		ret = zdev_write((struct zdev *)(uintptr_t)fi->fh, buf, size,
+				 off);
+	} else {
+		h = (struct ctl_handle *)(uintptr_t)fi->fh;
+		ret = h->attr->store(h->dev, buf, size);
+		if (ret > 0 && (size_t)ret > size)
+			ret = size;
+	}
+	if (ret < 0)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_write(req, ret);
+}
+
+static void zfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		      struct fuse_file_info *fi)
+{
+	if (zino_decode(ino).kind == ZINO_IMAGE)
+		zdev_flush((struct zdev *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void zfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			  off_t off, off_t len, struct fuse_file_info *fi)
+{
+	struct zdev *z = (struct zdev *)(uintptr_t)fi->fh;
+	uint64_t size;
+	int ret = 0;
+
+	if (zino_decode(ino).kind != ZINO_IMAGE) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	if (off < 0 || len <= 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	size = zdev_disksize(z);
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
+		     FALLOC_FL_ZERO_RANGE)) {
+		ret = -EOPNOTSUPP;
+	} else if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
+		ret = zdev_discard(z, off, len);
+	} else if ((uint64_t)off + len > size) {
+		/* the image never grows */
+		ret = (mode & FALLOC_FL_KEEP_SIZE) ? 0 : -ENOSPC;
+	}
+	fuse_reply_err(req, -ret);
+}
+
+static void zfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		      struct fuse_file_info *fi)
+{
+	off_t ret;
+
+	if (zino_decode(ino).kind != ZINO_IMAGE ||
+	    (whence != SEEK_DATA && whence != SEEK_HOLE)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	ret = zdev_seek((struct zdev *)(uintptr_t)fi->fh, off, whence);
+	if (ret < 0)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_lseek(req, ret);
+}
+
+/* -- the connection -------------------------------------------------------- */
+
+static void zfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	/* libfuse sets max_pages from max_write: reads are cut there too */
+	conn->max_write = max_io;
+	conn->max_readahead = 0;
+	conn->max_background = 64;
+	conn->congestion_threshold = 48;
+	if (conn->capable & FUSE_CAP_ASYNC_DIO)
+		conn->want |= FUSE_CAP_ASYNC_DIO;
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+}
+
+const struct fuse_lowlevel_ops zfs_ops = {
+	.init		= zfs_init,
+	.lookup		= zfs_lookup,
+	.getattr	= zfs_getattr,
+	.setattr	= zfs_setattr,
+	.opendir	= zfs_opendir,
+	.readdir	= zfs_readdir,
+	.releasedir	= zfs_releasedir,
+	.open		= zfs_open,
+	.release	= zfs_release,
+	.read		= zfs_read,
+	.write		= zfs_write,
+	.fsync		= zfs_fsync,
+	.fallocate	= zfs_fallocate,
+	.lseek		= zfs_lseek,
+	.statfs		= zfs_statfs,
+};
