@@ -20,122 +20,17 @@
 #     (open fd, new open, loop device) and never hangs; a restarted sidecar
 #     clears the dead mount by its path and mounts again on the same path.
 . "$(dirname "$0")/../lib.sh"
-
-EP=$ROOT/etc/container
-VOL=$T/vol
-ZM=$VOL/zramfs
-IMG=$ZM/dev/zram0
-SC_PID=""	# the sidecar's unshare, as started here
-SC_INIT=""	# the sidecar's PID 1 (the entrypoint), seen from here
-WL=""		# a process holding the workload's mount namespace
-BG=()		# other processes started here
-
-_sidecar_cleanup() {
-	local p i
-	for p in "${BG[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	# the workload's mounts (ext4, its /dev) go with its namespace
-	if [ -n "$WL" ]; then kill -KILL "$WL" 2>/dev/null; wait "$WL" 2>/dev/null; fi
-	for ((i = ${#LOOPS[@]} - 1; i >= 0; i--)); do
-		timeout 30 losetup -d "${LOOPS[i]}" 2>/dev/null
-	done
-	LOOPS=()
-	stop_sidecar 2>/dev/null
-	# a killed sidecar leaves its mount behind: this exact path only
-	is_mounted "$ZM" && timeout 30 umount -l "$ZM"
-}
-trap '_sidecar_cleanup; _cleanup' EXIT
-
-# -- the "containers" ------------------------------------------------------
-# start_sidecar [ENV=VALUE...] -- [zramfs options]: the entrypoint as PID 1
-# of new PID and mount namespaces (propagation unchanged: $VOL stays a peer
-# of ours, so its mounts reach us and the workload)
-start_sidecar() {
-	local envs=() i ready=-d
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		envs+=("$1")
-		# the entrypoint initialises zram0 after mounting: wait for it
-		case $1 in ZRAMFS_DISKSIZE=*) ready=-s ;; esac
-		shift
-	done
-	[ "${1:-}" = -- ] && shift
-	(run_in_cg "$SCG" unshare -m -p -f --propagation unchanged \
-		--kill-child=SIGKILL env ZRAMFS_MNT="$ZM" ZRAMFS_BIN="$ZRAMFS" \
-		"${envs[@]}" "$EP/entrypoint.sh" ${ZRAMFS_TEST_OPTS:-} "$@" \
-		2>>"$T/daemon.log") &
-	SC_PID=$!
-	SC_INIT=""
-	for i in $(seq 100); do
-		[ -z "$SC_INIT" ] &&
-			{ read -r SC_INIT _ < "/proc/$SC_PID/task/$SC_PID/children"; } 2>/dev/null
-		[ -n "$SC_INIT" ] && is_mounted "$ZM" && [ -d "$ZM/block/zram0" ] &&
-			wl test -d "$ZM/block/zram0" &&
-			{ [ $ready = -d ] || [ "$(cat "$ZM/block/zram0/initstate")" = 1 ]; } &&
-			return 0
-		kill -0 "$SC_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "sidecar did not mount: $(tail -5 "$T/daemon.log")" >&2
-	return 1
-}
-
-# sidecar_exited SECONDS: wait for it; its status in $SC_RC
-sidecar_exited() {
-	local i
-	for i in $(seq $(($1 * 10))); do
-		kill -0 "$SC_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$SC_PID" 2>/dev/null && return 1
-	wait "$SC_PID"
-	SC_RC=$?
-	SC_PID="" SC_INIT=""
-	return 0
-}
-
-stop_sidecar() {
-	[ -n "$SC_PID" ] || return 0
-	kill -TERM "$SC_INIT" 2>/dev/null
-	sidecar_exited 15 && return 0
-	echo "sidecar $SC_INIT did not stop; killing it" >&2
-	kill -KILL "$SC_INIT" "$SC_PID" 2>/dev/null
-	wait "$SC_PID" 2>/dev/null
-	SC_PID="" SC_INIT=""
-}
-
-wl() { nsenter -t "$WL" -m -- "$@"; }
-# root with no capabilities at all, as a container with "drop: [ALL]"
-wl_nocaps() { wl setpriv --bounding-set -all --inh-caps -all -- "$@"; }
-wl_user() { wl setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
-# zramfs mounts at $ZM in our namespace / in the workload's
-host_mounts() { awk -v m="$ZM" '$2 == m' /proc/mounts | grep -c .; }
-wl_mounts() { awk -v m="$ZM" '$2 == m' "/proc/$WL/mounts" | grep -c .; }
-refusals() { grep -c "not exiting: image open on zram0" "$T/daemon.log"; }
+. "$ROOT/test/container_lib.sh"
 
 chmod 755 "$T"	# other users reach $ZM through it (allow_other test)
 head -c 8M /dev/urandom > "$T/data"
 want=$(sha256sum < "$T/data" | cut -d' ' -f1)
 
-# the volume: a mount of its own, shared (rshared: its submounts propagate)
-mkdir -p "$VOL" "$T/wlfs"
-mount --bind "$VOL" "$VOL" || { fail "bind the volume"; finish; }
-MOUNTS+=("$VOL")
-mount --make-private "$VOL" && mount --make-shared "$VOL" ||
-	{ fail "make the volume shared"; finish; }
-mkcg "zramfs_test_sidecar_$$" 512M || { fail "memory cgroup"; finish; }
-SCG=$CG
-
-# the workload's namespace: every mount a slave of ours; its own /dev with
-# what a container has, and no loop device nodes
-unshare -m --propagation slave sleep 100000 &
-WL=$!
-for _ in $(seq 50); do
-	[ "$(readlink "/proc/$WL/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
-	sleep 0.1
-done
-wl sh -c 'mount -t tmpfs -o mode=755 wl-dev /dev &&
-	mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 &&
-	mknod -m 666 /dev/urandom c 1 9 && mknod -m 600 /dev/loop-control c 10 237' ||
-	{ fail "workload namespace"; finish; }
+setup_volume || finish
+setup_workload || finish
+mkdir -p "$T/wlfs"
+cgpath=${SCG#/sys/fs/cgroup}
+cgpath=${cgpath#/memory}
 
 # -- 1. clean run ----------------------------------------------------------
 start_sidecar ZRAMFS_ALGORITHM=zstd ZRAMFS_DISKSIZE=64M -- -o allow_other ||
@@ -144,8 +39,7 @@ z=$ZM/block/zram0
 pass "sidecar's mount propagates to us and to the workload (made before it)"
 eq "sidecar is PID 1 of its namespace" 1 \
 	"$(awk '/^NSpid:/ {print $NF}' "/proc/$SC_INIT/status")"
-eq "sidecar in its memory cgroup" "${SCG#/sys/fs/cgroup/memory}" \
-	"$(awk -F: '$2 == "memory" {print $3}' "/proc/$SC_INIT/cgroup")"
+eq "sidecar in its memory cgroup" "$cgpath" "$(mem_cg_of "$SC_INIT")"
 eq "entrypoint set zram0 up: disksize" 67108864 "$(wl cat "$z/disksize")"
 ok "entrypoint set zram0 up: zstd" grep -q '\[zstd\]' "$z/comp_algorithm"
 # 512M less 1/8: writes fail before the cgroup's OOM killer is reached
