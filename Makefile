@@ -6,6 +6,7 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each
 #   make soak       >= 10 GiB of swap traffic (not in CI)
 #   make bench      zramfs vs kernel zram vs raw FUSE, table + JSON
+#   make image      container image (Dockerfile) with docker or podman
 
 CC       ?= cc
 MNT      ?= /run/zramfs
@@ -89,7 +90,11 @@ soak: deps all
 bench: deps all
 	@./bench/run.sh
 
+IMAGE    ?= zramfs:latest
+image:
+	@./scripts/image.sh $(IMAGE)
+
 clean:
 	rm -rf zramfs *.o */*.o libzramfs.a $(UNIT_BINS) fuzz/out
 
-.PHONY: all units deps run stop check check-asan check-tsan fuzz soak bench clean
+.PHONY: all units deps run stop check check-asan check-tsan fuzz soak bench image clean
