@@ -93,8 +93,9 @@ bench: deps all
 IMAGE    ?= zramfs:latest
 image:
 	@./scripts/image.sh $(IMAGE)
+.PHONY: image
 
 clean:
 	rm -rf zramfs *.o */*.o libzramfs.a $(UNIT_BINS) fuzz/out
 
-.PHONY: all units deps run stop check check-asan check-tsan fuzz soak bench image clean
+.PHONY: all units deps run stop check check-asan check-tsan fuzz soak bench clean
