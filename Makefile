@@ -8,6 +8,7 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each
 #   make soak       >= 10 GiB of swap traffic (not in CI)
 #   make bench      zramfs vs kernel zram vs raw FUSE, table + JSON
+#   make image      container image (Dockerfile) with docker or podman
 
 CC       ?= cc
 MNT      ?= /run/zramfs
@@ -97,6 +98,11 @@ soak: deps all
 
 bench: deps all
 	@./bench/run.sh
+
+IMAGE    ?= zramfs:latest
+image:
+	@./scripts/image.sh $(IMAGE)
+.PHONY: image
 
 clean:
 	rm -rf zramfs *.o */*.o libzramfs.a $(UNIT_BINS) fuzz/out

@@ -4,12 +4,15 @@
 set -e
 PKGS="build-essential pkg-config libfuse3-dev fuse3 liblz4-dev libzstd-dev
 libjansson-dev liblzo2-dev zlib1g-dev util-linux e2fsprogs fio jq
-clang libclang-rt-dev procps psmisc python3"
+clang libclang-rt-dev procps psmisc python3 python3-yaml"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"
 done
+# node and npm run the Kubernetes manifest validators (k8s_manifests.sh);
+# a machine whose image brings its own nodejs with npm needs nothing here
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 echo "deps: installing$missing"
 if [ "$(id -u)" != 0 ]; then
