@@ -528,35 +528,35 @@ STATS_SHOW(debug_stat)
 STATS_SHOW(bd_stat)
 
 static const struct zattr dev_attrs[] = {
-	{ "disksize", 0644, disksize_show, disksize_store },
-	{ "initstate", 0444, initstate_show, NULL },
-	{ "reset", 0200, NULL, reset_store },
-	{ "mem_limit", 0200, NULL, mem_limit_store },
-	{ "mem_used_max", 0200, NULL, mem_used_max_store },
-	{ "comp_algorithm", 0644, comp_algorithm_show, comp_algorithm_store },
-	{ "algorithm_params", 0200, NULL, algorithm_params_store },
+	{ "disksize", 0644, disksize_show, disksize_store, NULL },
+	{ "initstate", 0444, initstate_show, NULL, NULL },
+	{ "reset", 0200, NULL, reset_store, NULL },
+	{ "mem_limit", 0200, NULL, mem_limit_store, NULL },
+	{ "mem_used_max", 0200, NULL, mem_used_max_store, NULL },
+	{ "comp_algorithm", 0644, comp_algorithm_show, comp_algorithm_store, NULL },
+	{ "algorithm_params", 0200, NULL, algorithm_params_store, NULL },
 	{ "max_comp_streams", 0644, max_comp_streams_show,
-	  max_comp_streams_store },
-	{ "compact", 0200, NULL, compact_store },
-	{ "mm_stat", 0444, mm_stat_show, NULL },
-	{ "io_stat", 0444, io_stat_show, NULL },
-	{ "stat", 0444, stat_show, NULL },
-	{ "debug_stat", 0444, debug_stat_show, NULL },
-	{ "idle", 0200, NULL, idle_store },
-	{ "backing_dev", 0644, backing_dev_show, backing_dev_store },
-	{ "writeback", 0200, NULL, writeback_store },
+	  max_comp_streams_store, NULL },
+	{ "compact", 0200, NULL, compact_store, NULL },
+	{ "mm_stat", 0444, mm_stat_show, NULL, NULL },
+	{ "io_stat", 0444, io_stat_show, NULL, NULL },
+	{ "stat", 0444, stat_show, NULL, NULL },
+	{ "debug_stat", 0444, debug_stat_show, NULL, NULL },
+	{ "idle", 0200, NULL, idle_store, NULL },
+	{ "backing_dev", 0644, backing_dev_show, backing_dev_store, NULL },
+	{ "writeback", 0200, NULL, writeback_store, NULL },
 	{ "writeback_limit", 0644, writeback_limit_show,
-	  writeback_limit_store },
+	  writeback_limit_store, NULL },
 	{ "writeback_limit_enable", 0644, writeback_limit_enable_show,
-	  writeback_limit_enable_store },
+	  writeback_limit_enable_store, NULL },
 	{ "writeback_batch_size", 0644, writeback_batch_size_show,
-	  writeback_batch_size_store },
+	  writeback_batch_size_store, NULL },
 	{ "writeback_compressed", 0644, writeback_compressed_show,
-	  writeback_compressed_store },
-	{ "bd_stat", 0444, bd_stat_show, NULL },
+	  writeback_compressed_store, NULL },
+	{ "bd_stat", 0444, bd_stat_show, NULL, NULL },
 	{ "recomp_algorithm", 0644, recomp_algorithm_show,
-	  recomp_algorithm_store },
-	{ "recompress", 0200, NULL, recompress_store },
+	  recomp_algorithm_store, NULL },
+	{ "recompress", 0200, NULL, recompress_store, NULL },
 };
 
 const struct zattr *zattr_dev_table(int *n)
@@ -586,9 +586,25 @@ static ssize_t hot_remove_store(struct zdev *unused, const char *buf,
 	return ret_len(zreg_remove(id), len);
 }
 
+static ssize_t block_state_show(struct zdev *z, char **out)
+{
+	return zdev_block_state(z, out);
+}
+
+/* 0400 as the kernel's debugfs file */
+static const struct zattr debug_attrs[] = {
+	{ "block_state", 0400, NULL, NULL, block_state_show },
+};
+
+const struct zattr *zattr_debug_table(int *n)
+{
+	*n = sizeof(debug_attrs) / sizeof(debug_attrs[0]);
+	return debug_attrs;
+}
+
 static const struct zattr class_attrs[] = {
-	{ "hot_add", 0400, hot_add_show, NULL },
-	{ "hot_remove", 0200, NULL, hot_remove_store },
+	{ "hot_add", 0400, hot_add_show, NULL, NULL },
+	{ "hot_remove", 0200, NULL, hot_remove_store, NULL },
 };
 
 const struct zattr *zattr_class_table(int *n)

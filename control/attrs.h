@@ -24,12 +24,19 @@ struct zattr {
 	ssize_t (*show)(struct zdev *z, char *buf, size_t size);
 	/* NULL for read-only files */
 	ssize_t (*store)(struct zdev *z, const char *buf, size_t len);
+	/*
+	 * Instead of show, for files that may outgrow ZATTR_BUF_SIZE: a
+	 * malloc'd text in *out (NULL when empty), its length or -errno.
+	 */
+	ssize_t (*show_alloc)(struct zdev *z, char **out);
 };
 
 /* device attributes (block/zramN/...); *n gets the count */
 const struct zattr *zattr_dev_table(int *n);
 /* class attributes (class/zram-control/...); the zdev argument is NULL */
 const struct zattr *zattr_class_table(int *n);
+/* the kernel's debugfs files of a device (debug/zramN/...) */
+const struct zattr *zattr_debug_table(int *n);
 
 /* worker threads serving I/O: shown by max_comp_streams */
 void zattr_set_workers(int n);

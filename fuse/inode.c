@@ -31,22 +31,30 @@
 #define INO_BLOCK	3
 #define INO_CLASS	4
 #define INO_CONTROL	5
+#define INO_DEBUG	6
 #define INO_CLASS_ATTR	16
 #define DEV_BASE	0x10000ull
 #define DEV_STRIDE	64ull
 #define SUB_IMAGE	0	/* /dev/zramN */
 #define SUB_DIR		1	/* /block/zramN/ */
 #define SUB_ATTR	2	/* /block/zramN/<attribute k>: SUB_ATTR + k */
+#define SUB_DEBUG_DIR	40	/* /debug/zramN/ */
+#define SUB_DEBUG_ATTR	41	/* /debug/zramN/<file k>: SUB_DEBUG_ATTR + k */
 
 static struct timespec start_time;
-static const struct zattr *dev_attrs, *class_attrs;
-static int nr_dev_attrs, nr_class_attrs;
+static const struct zattr *dev_attrs, *class_attrs, *debug_attrs;
+static int nr_dev_attrs, nr_class_attrs, nr_debug_attrs;
 
 void zino_init(void)
 {
 	clock_gettime(CLOCK_REALTIME, &start_time);
 	dev_attrs = zattr_dev_table(&nr_dev_attrs);
 	class_attrs = zattr_class_table(&nr_class_attrs);
+	debug_attrs = zattr_debug_table(&nr_debug_attrs);
+	/* the device's block of inode numbers holds every file */
+	if (SUB_ATTR + nr_dev_attrs > SUB_DEBUG_DIR ||
+	    SUB_DEBUG_ATTR + (unsigned long long)nr_debug_attrs > DEV_STRIDE)
+		abort();
 }
 
 static fuse_ino_t dev_ino(int id, unsigned int sub)
@@ -59,7 +67,7 @@ struct zino zino_decode(fuse_ino_t ino)
 	struct zino n = { ZINO_NONE, -1, NULL };
 	unsigned int sub;
 
-	if (ino >= ZINO_ROOT && ino <= INO_CONTROL) {
+	if (ino >= ZINO_ROOT && ino <= INO_DEBUG) {
 		n.kind = ZINO_DIR;
 	} else if (ino >= INO_CLASS_ATTR &&
 		   ino < INO_CLASS_ATTR + (fuse_ino_t)nr_class_attrs) {
@@ -72,9 +80,14 @@ struct zino zino_decode(fuse_ino_t ino)
 		sub = (ino - DEV_BASE) % DEV_STRIDE;
 		if (sub == SUB_IMAGE) {
 			n.kind = ZINO_IMAGE;
-		} else if (sub == SUB_DIR) {
+		} else if (sub == SUB_DIR || sub == SUB_DEBUG_DIR) {
 			n.kind = ZINO_DIR;
-		} else if (sub - SUB_ATTR < (unsigned int)nr_dev_attrs) {
+		} else if (sub >= SUB_DEBUG_ATTR &&
+			   sub - SUB_DEBUG_ATTR < (unsigned int)nr_debug_attrs) {
+			n.kind = ZINO_ATTR;
+			n.attr = &debug_attrs[sub - SUB_DEBUG_ATTR];
+		} else if (sub >= SUB_ATTR &&
+			   sub - SUB_ATTR < (unsigned int)nr_dev_attrs) {
 			n.kind = ZINO_ATTR;
 			n.attr = &dev_attrs[sub - SUB_ATTR];
 		}
@@ -151,6 +164,7 @@ static const struct fixed {
 	{ ZINO_ROOT, "block", INO_BLOCK },
 	{ ZINO_ROOT, "class", INO_CLASS },
 	{ INO_CLASS, "zram-control", INO_CONTROL },
+	{ ZINO_ROOT, "debug", INO_DEBUG },
 };
 #define NR_FIXED	(sizeof(fixed) / sizeof(fixed[0]))
 
@@ -171,15 +185,25 @@ fuse_ino_t zino_lookup(fuse_ino_t parent, const char *name)
 		return 0;
 	case INO_DEV:
 	case INO_BLOCK:
+	case INO_DEBUG:
 		id = parse_dev_name(name);
 		if (id < 0)
 			return 0;
-		return dev_ino(id, parent == INO_DEV ? SUB_IMAGE : SUB_DIR);
+		return dev_ino(id, parent == INO_DEV ? SUB_IMAGE :
+				   parent == INO_BLOCK ? SUB_DIR :
+				   SUB_DEBUG_DIR);
 	}
-	if (p.kind == ZINO_DIR && p.dev >= 0)
-		for (i = 0; i < nr_dev_attrs; i++)
-			if (!strcmp(name, dev_attrs[i].name))
-				return dev_ino(p.dev, SUB_ATTR + i);
+	if (p.kind != ZINO_DIR || p.dev < 0)
+		return 0;
+	if (parent == dev_ino(p.dev, SUB_DEBUG_DIR)) {
+		for (i = 0; i < nr_debug_attrs; i++)
+			if (!strcmp(name, debug_attrs[i].name))
+				return dev_ino(p.dev, SUB_DEBUG_ATTR + i);
+		return 0;
+	}
+	for (i = 0; i < nr_dev_attrs; i++)
+		if (!strcmp(name, dev_attrs[i].name))
+			return dev_ino(p.dev, SUB_ATTR + i);
 	return 0;
 }
 
@@ -187,8 +211,9 @@ fuse_ino_t zino_parent(fuse_ino_t dir)
 {
 	unsigned int f;
 
-	if (dir >= DEV_BASE)
-		return INO_BLOCK;	/* /block/zramN */
+	if (dir >= DEV_BASE)	/* /block/zramN or /debug/zramN */
+		return (dir - DEV_BASE) % DEV_STRIDE == SUB_DEBUG_DIR ?
+		       INO_DEBUG : INO_BLOCK;
 	for (f = 0; f < NR_FIXED; f++)
 		if (fixed[f].ino == dir)
 			return fixed[f].parent;
@@ -239,16 +264,26 @@ int zino_list(fuse_req_t req, fuse_ino_t dir, struct zino_dirbuf *b)
 		break;
 	case INO_DEV:
 	case INO_BLOCK:
+	case INO_DEBUG:
 		cnt = zreg_list(ids, ZREG_MAX_DEVICES);
 		for (i = 0; !ret && i < cnt; i++) {
 			snprintf(name, sizeof(name), "zram%d", ids[i]);
 			ret = dir_add(req, b, name,
 				      dev_ino(ids[i], dir == INO_DEV ?
-					      SUB_IMAGE : SUB_DIR),
+					      SUB_IMAGE : dir == INO_BLOCK ?
+					      SUB_DIR : SUB_DEBUG_DIR),
 				      dir == INO_DEV ? S_IFREG : S_IFDIR);
 		}
 		break;
 	default:
+		if (dir == dev_ino(n.dev, SUB_DEBUG_DIR)) {
+			for (i = 0; !ret && i < nr_debug_attrs; i++)
+				ret = dir_add(req, b, debug_attrs[i].name,
+					      dev_ino(n.dev,
+						      SUB_DEBUG_ATTR + i),
+					      S_IFREG);
+			break;
+		}
 		for (i = 0; !ret && i < nr_dev_attrs; i++)
 			ret = dir_add(req, b, dev_attrs[i].name,
 				      dev_ino(n.dev, SUB_ATTR + i), S_IFREG);
@@ -259,6 +294,6 @@ int zino_list(fuse_req_t req, fuse_ino_t dir, struct zino_dirbuf *b)
 
 unsigned long zino_count(int nr_devs)
 {
-	return 5 + nr_class_attrs +
-	       (unsigned long)nr_devs * (2 + nr_dev_attrs);
+	return 6 + nr_class_attrs +
+	       (unsigned long)nr_devs * (3 + nr_dev_attrs + nr_debug_attrs);
 }

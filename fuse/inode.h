@@ -6,10 +6,12 @@
  * numbers exist only while the registry holds that device.
  *
  *   1 /            2 /dev        3 /block        4 /class
- *   5 /class/zram-control        16+k  class attribute k
+ *   5 /class/zram-control        6 /debug     16+k  class attribute k
  *   DEV_BASE + id*DEV_STRIDE + 0        /dev/zramN (the image)
  *                            + 1        /block/zramN/
  *                            + 2 + k    /block/zramN/<attribute k>
+ *                            + 40       /debug/zramN/
+ *                            + 41 + k   /debug/zramN/<file k>
  */
 #ifndef ZRAMFS_FUSE_INODE_H
 #define ZRAMFS_FUSE_INODE_H

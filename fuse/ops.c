@@ -38,6 +38,7 @@ struct ctl_handle {
 	const struct zattr *attr;
 	struct zdev *dev;		/* referenced, NULL for class files */
 	ssize_t len;			/* snapshot length or -errno */
+	char *text;			/* buf, or show_alloc's text */
 	char buf[ZATTR_BUF_SIZE];
 };
 
@@ -235,6 +236,15 @@ static void zfs_statfs(fuse_req_t req, fuse_ino_t ino)
 
 /* -- files: images and control files --------------------------------------- */
 
+static void free_handle(struct ctl_handle *h)
+{
+	if (h->dev)
+		zreg_put(h->dev);
+	if (h->text != h->buf)
+		free(h->text);
+	free(h);
+}
+
 static void open_attr(fuse_req_t req, struct zino *n,
 		      struct fuse_file_info *fi)
 {
@@ -243,7 +253,7 @@ static void open_attr(fuse_req_t req, struct zino *n,
 	struct zdev *z = NULL;
 
 	/* as kernfs: no show, no reading; no store, no writing */
-	if ((acc != O_WRONLY && !n->attr->show) ||
+	if ((acc != O_WRONLY && !n->attr->show && !n->attr->show_alloc) ||
 	    (acc != O_RDONLY && !n->attr->store)) {
 		fuse_reply_err(req, EACCES);
 		return;
@@ -265,16 +275,15 @@ static void open_attr(fuse_req_t req, struct zino *n,
 	h->attr = n->attr;
 	h->dev = z;
 	h->len = 0;
-	if (acc != O_WRONLY)
+	h->text = h->buf;
+	if (acc != O_WRONLY && n->attr->show_alloc)
+		h->len = n->attr->show_alloc(z, &h->text);
+	else if (acc != O_WRONLY)
 		h->len = n->attr->show(z, h->buf, sizeof(h->buf));
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		/* interrupted: undo */
-		if (z)
-			zreg_put(z);
-		free(h);
-	}
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		free_handle(h);	/* interrupted: undo */
 }
 
 static void zfs_open(fuse_req_t req, fuse_ino_t ino,
@@ -317,9 +326,7 @@ static void zfs_release(fuse_req_t req, fuse_ino_t ino,
 		zreg_close((struct zdev *)(uintptr_t)fi->fh);
 	} else {
 		h = (struct ctl_handle *)(uintptr_t)fi->fh;
-		if (h->dev)
-			zreg_put(h->dev);
-		free(h);
+		free_handle(h);
 	}
 	fuse_reply_err(req, 0);
 }
@@ -352,7 +359,7 @@ static void zfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	else if (off >= h->len)
 		fuse_reply_buf(req, NULL, 0);
 	else
-		reply_copy(req, h->buf + off,
+		reply_copy(req, h->text + off,
 			   size < (size_t)(h->len - off) ?
 			   size : (size_t)(h->len - off));
 }

@@ -7,7 +7,7 @@
 need start_zramfs
 
 
-eq "root entries" "block class dev" "$(lsj "$MNT")"
+eq "root entries" "block class debug dev" "$(lsj "$MNT")"
 eq "dev entries" "zram0" "$(lsj "$MNT/dev")"
 eq "block entries" "zram0" "$(lsj "$MNT/block")"
 eq "class entries" "zram-control" "$(lsj "$MNT/class")"

@@ -78,6 +78,14 @@ werr "idle all2" "$EINVAL" "$B/idle" all2
   printf 'abcdefgh%.0s' $(seq 512); } > "$T/data"
 need dwrite "$IMG" if="$T/data" bs=4096
 eq "huge_pages 2" 2 "$(field "$B/mm_stat" 8)"
+D=$MNT/debug/zram0/block_state
+bs() { awk -v i="$1" '$1 == i {print $3}' "$D"; }
+eq "block_state lists the 7 stored pages" 7 "$(wc -l < "$D")"
+eq "block_state: random page is huge" "..h..." "$(bs 0)"
+eq "block_state: zero page is same-filled" "s....." "$(bs 4)"
+eq "block_state: text page plain" "......" "$(bs 2)"
+eq "block_state line format" 1 "$(grep -cE '^ {11}0 +[0-9]+\.000000 \.\.h\.\.\.$' "$D")"
+eq "block_state mode 0400" 400 "$(stat -c %a "$D")"
 eq "same_pages 3" 3 "$(field "$B/mm_stat" 6)"
 werr "writeback unknown mode" "$EINVAL" "$B/writeback" lukewarm
 werr "writeback type=unknown" "$EINVAL" "$B/writeback" type=lukewarm
@@ -104,6 +112,8 @@ eq "idle all" "" "$(put "$B/idle" all)"
 eq "writeback type=idle" "" "$(put "$B/writeback" type=idle)"
 eq "text pages written back (same pages never)" 4 "$(field "$B/bd_stat" 1)"
 eq "compr_data_size 0" 0 "$(field "$B/mm_stat" 2)"
+eq "block_state: written back" ".w...." "$(bs 2)"
+eq "block_state: same page never idle-marked" "s....." "$(bs 4)"
 eq "data intact after idle writeback" "$(sha "$T/data")" "$(dsha "$IMG" bs=4096 count=7)"
 # page_index forms: rewrite pages 2,3 and write them back by index
 need dwrite "$IMG" if="$T/data" bs=4096 skip=2 seek=2 count=2
@@ -141,9 +151,28 @@ werr "recompress algo not configured" "$EINVAL" "$B/recompress" algo=lz4hc
 werr "recompress priority 2 (none there)" "$EINVAL" "$B/recompress" priority=2
 werr "recompress max_pages garbage" "$EINVAL" "$B/recompress" max_pages=x
 eq "recompress type=huge algo=zstd" "" "$(put "$B/recompress" "type=huge algo=zstd")"
+eq "block_state: only zstd tried, not marked" "..h..." "$(bs 0)"
+put "$B/idle" all >/dev/null
+eq "recompress type=idle threshold=100 (new size must be below it too)" "" \
+	"$(put "$B/recompress" "type=idle threshold=100")"
+eq "block_state: text page not recompressed" "." "$(bs 2 | cut -c5)"
+eq "block_state: every algorithm tried, incompressible" "..h..n" "$(bs 0)"
+eq "idle all again" "" "$(put "$B/idle" all)"
+eq "recompress priority=1 (zstd only)" "" "$(put "$B/recompress" "type=idle priority=1")"
 eq "random pages stay huge" 2 "$(field "$B/mm_stat" 8)"
-eq "recompress type=huge again: marked incompressible, not retried" "" "$(put "$B/recompress" type=huge)"
 eq "writeback incompressible" "" "$(put "$B/writeback" incompressible)"
-eq "incompressible pages written back" 2 "$(field "$B/bd_stat" 1)"
+eq "text pages marked incompressible by threshold=100 go too" 4 "$(field "$B/bd_stat" 1)"
 eq "data intact after recompress" "$(sha "$T/data")" "$(dsha "$IMG" bs=4096 count=7)"
+text_corpus 4096 > "$T/text"
+need dwrite "$IMG" if="$T/text" bs=4096 seek=8
+c0=$(field "$B/mm_stat" 2)
+put "$B/idle" all >/dev/null
+eq "recompress type=idle" "" "$(put "$B/recompress" type=idle)"
+eq "block_state: text page recompressed" "....r." "$(bs 8)"
+ok "compr_data_size fell" test "$(field "$B/mm_stat" 2)" -lt "$c0"
+eq "recompressed page reads back" "$(sha "$T/text")" "$(dsha "$IMG" bs=4096 skip=8 count=1)"
+eq "read cleared idle" "....r." "$(bs 8)"
+put "$B/idle" all >/dev/null
+eq "writeback of a recompressed page" "" "$(put "$B/writeback" page_index=8)"
+eq "recompressed page reads back from the store" "$(sha "$T/text")" "$(dsha "$IMG" bs=4096 skip=8 count=1)"
 finish
