@@ -32,8 +32,9 @@ cat "$T/hog.log"
 swapped=$(sed -n 's/.*VmSwap=\([0-9]*\) kB.*/\1/p' "$T/hog.log")
 ok "the hog is mostly swapped out (VmSwap ${swapped:-?} kB)" \
 	test "${swapped:-0}" -ge $((256 * 1024))
-used0=$(field "$B/mm_stat" 3)
-echo "before writeback: mm_stat $(cat "$B/mm_stat"); bd_stat $(cat "$B/bd_stat")"
+mm0=$(cat "$B/mm_stat")
+used0=$(echo "$mm0" | awk '{print $3}')
+echo "before writeback: mm_stat $mm0; bd_stat $(cat "$B/bd_stat")"
 ok "echo all > idle" test -z "$(put "$B/idle" all)"
 ok "echo idle > writeback" test -z "$(put "$B/writeback" idle)"
 echo "after writeback: mm_stat $(cat "$B/mm_stat"); bd_stat $(cat "$B/bd_stat")"
@@ -42,8 +43,13 @@ used1=$(field "$B/mm_stat" 3)
 # (the hog's pages are half zeros: none is same-filled, all go out)
 ok "bd_count covers the hog's swapped pages ($bd1 pages, VmSwap ${swapped:-?} kB)" \
 	test "$bd1" -ge $((${swapped:-0} / 4 * 9 / 10))
-ok "mem_used_total dropped to under 1/8 ($used0 -> $used1)" \
-	test "$used1" -lt $((used0 / 8))
+# other processes on the machine may swap to this device meanwhile (it
+# has the top priority): what they stored since counts against the bound
+orig0=$(echo "$mm0" | awk '{print $1}')
+orig1=$(field "$B/mm_stat" 1)
+since=$((orig1 > orig0 ? orig1 - orig0 : 0))
+ok "mem_used_total dropped to under 1/8, plus what was stored since ($used0 -> $used1, $since stored since)" \
+	test "$used1" -lt $((used0 / 8 + since))
 
 reads0=$(field "$B/bd_stat" 2)
 touch "$T/go"
@@ -54,18 +60,20 @@ eq "memhog verified every page after writeback" 0 "$hog_rc"
 ok "bad pages 0" grep -q 'bad pages 0;' "$T/hog.log"
 reads1=$(field "$B/bd_stat" 2)
 ok "the swap-ins read the backing file (bd_reads $reads0 -> $reads1)" \
-	test $((reads1 - reads0)) -ge $((bd1 * 9 / 10))
+	test $((reads1 - reads0)) -ge $((${swapped:-0} / 4 * 9 / 10))
 eq "no failed reads or writes" "0 0" "$(awk '{print $1, $2}' "$B/io_stat")"
 
 # once the hog is gone, swap discards its clusters: the blocks are freed
+# (alone on the machine nearly all; a cluster another process's pages
+# share is kept, so the bound is half)
 for _ in $(seq 100); do
 	bd2=$(field "$B/bd_stat" 1)
-	[ "$bd2" -lt $((bd1 / 4)) ] && break
+	[ "$bd2" -lt $((bd1 / 8)) ] && break
 	sleep 0.1
 done
 echo "after the hog: bd_stat $(cat "$B/bd_stat"); mm_stat $(cat "$B/mm_stat")"
 ok "freed swap discarded frees backing blocks (bd_count $bd1 -> $bd2)" \
-	test "$bd2" -lt $((bd1 / 4))
+	test "$bd2" -lt $((bd1 / 2))
 ok "swapoff clean" do_swapoff "$dev"
 ok "daemon alive" kill -0 "$DPID"
 finish
