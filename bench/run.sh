@@ -8,6 +8,8 @@
 #      (zram-ALG: kernel zram0 itself; zram-ALG-loop: zram0 through a loop
 #      device with direct I/O, the path zramfs images take)
 #      RESULTS=/tmp/zramfs-bench-results  FIO_RUNTIME=10
+#      LIFECYCLE=1 (then bench/lifecycle.sh: writeback and recompression
+#      figures, ~1 min; 0 leaves it out)
 # kernel zram0 is used only when present, uninitialised and unused; it is
 # reset afterwards.  Everything else is made in a temp dir and undone by id.
 set -uo pipefail
@@ -121,3 +123,6 @@ for rep in $(seq 1 "$REPS"); do
 done
 python3 "$HERE/table.py" "$RESULTS/runs.tsv" "$RESULTS/bench.json"
 echo "raw runs: $RESULTS/runs.tsv; JSON: $RESULTS/bench.json"
+if [ "${LIFECYCLE:-1}" = 1 ]; then
+	"$HERE/lifecycle.sh"
+fi
