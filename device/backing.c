@@ -120,6 +120,11 @@ void zbacking_close(struct zbacking *b)
 	free(b);
 }
 
+uint64_t zbacking_available(const struct zbacking *b)
+{
+	return b->nr_blocks - 1 - b->count;
+}
+
 const char *zbacking_path(const struct zbacking *b)
 {
 	return b->path;
@@ -166,13 +171,20 @@ void zbacking_free(struct zbacking *b, uint64_t blk)
 	b->count--;
 }
 
-int zbacking_read(struct zbacking *b, uint64_t blk, void *buf)
+int zbacking_read(struct zbacking *b, uint64_t blk, void *buf,
+		  unsigned int n)
 {
-	ssize_t n = pread(b->fd, buf, ZPAGE_SIZE, (off_t)blk << ZPAGE_SHIFT);
+	size_t len = (size_t)n << ZPAGE_SHIFT, done = 0;
+	ssize_t ret;
 
-	if (n != ZPAGE_SIZE)
-		return -EIO;
-	b->reads++;
+	while (done < len) {
+		ret = pread(b->fd, (char *)buf + done, len - done,
+			    ((off_t)blk << ZPAGE_SHIFT) + done);
+		if (ret <= 0)
+			return -EIO;	/* a short store: truncated under us */
+		done += ret;
+	}
+	b->reads += n;
 	return 0;
 }
 

@@ -34,6 +34,8 @@ void zbacking_close(struct zbacking *b);
 const char *zbacking_path(const struct zbacking *b);
 /* blocks the store holds (block 0 included) */
 uint64_t zbacking_blocks(const struct zbacking *b);
+/* blocks free now */
+uint64_t zbacking_available(const struct zbacking *b);
 
 /*
  * Up to n free blocks into blk[], lowest first, as contiguous as they
@@ -42,8 +44,9 @@ uint64_t zbacking_blocks(const struct zbacking *b);
 unsigned int zbacking_alloc(struct zbacking *b, uint64_t *blk, unsigned int n);
 void zbacking_free(struct zbacking *b, uint64_t blk);
 
-/* one block into buf: 0 or -EIO */
-int zbacking_read(struct zbacking *b, uint64_t blk, void *buf);
+/* n consecutive blocks into buf, starting at blk: 0 or -EIO */
+int zbacking_read(struct zbacking *b, uint64_t blk, void *buf,
+		  unsigned int n);
 /* n consecutive blocks from buf, starting at blk: 0 or -EIO */
 int zbacking_write(struct zbacking *b, uint64_t blk, const void *buf,
 		   unsigned int n);

@@ -21,6 +21,12 @@
 #define PAR_MIN_BYTES	(64u << 10)
 /* in chunks of about this size, at most MAX_CHUNKS of them */
 #define CHUNK_BYTES	(32u << 10)
+/*
+ * Reads of a device with a backing store: written-back pages in
+ * consecutive blocks come in one pread per run (page.c), and a run ends
+ * at a chunk's edge, so larger chunks there.
+ */
+#define WB_CHUNK_BYTES	(128u << 10)
 #define MAX_CHUNKS	64
 
 static uint64_t now_ns(void)
@@ -60,44 +66,58 @@ struct part {
 	int err;
 };
 
-/* part->buf + at <-> bytes [pofs, pofs + n) of page index */
+/*
+ * From part->buf + at <-> page index at pofs, with left bytes to go:
+ * returns the bytes done (a page or its rest, or several whole pages),
+ * or -errno.
+ */
 typedef int (*page_io_fn)(struct zdev *z, uint64_t index, unsigned char *buf,
-			  size_t pofs, size_t n);
+			  size_t pofs, size_t left);
 
 static int read_one(struct zdev *z, uint64_t index, unsigned char *buf,
-		    size_t pofs, size_t n)
+		    size_t pofs, size_t left)
 {
-	if (n == ZPAGE_SIZE)
-		return zpage_read(z, index, buf);
-	return zpage_read_part(z, index, buf, pofs, n);
+	int ret;
+
+	if (pofs || left < ZPAGE_SIZE) {
+		left = left < ZPAGE_SIZE - pofs ? left : ZPAGE_SIZE - pofs;
+		ret = zpage_read_part(z, index, buf, pofs, left);
+		return ret ? ret : (int)left;
+	}
+	ret = zpage_read_pages(z, index, left >> ZPAGE_SHIFT, buf);
+	return ret < 0 ? ret : ret * (int)ZPAGE_SIZE;
 }
 
 static int write_one(struct zdev *z, uint64_t index, unsigned char *buf,
-		     size_t pofs, size_t n)
+		     size_t pofs, size_t left)
 {
-	if (n == ZPAGE_SIZE)
-		return zpage_write(z, index, buf);
-	return zpage_write_part(z, index, buf, pofs, n);
+	int ret;
+
+	if (!pofs && left >= ZPAGE_SIZE) {
+		ret = zpage_write(z, index, buf);
+		return ret ? ret : (int)ZPAGE_SIZE;
+	}
+	left = left < ZPAGE_SIZE - pofs ? left : ZPAGE_SIZE - pofs;
+	ret = zpage_write_part(z, index, buf, pofs, left);
+	return ret ? ret : (int)left;
 }
 
 /* walk a part page by page, stopping at the first error */
 static void range_io(struct part *r, page_io_fn fn)
 {
 	uint64_t pos;
-	size_t pofs, n;
+	int n;
 
 	r->done = 0;
 	r->err = 0;
 	while (r->done < r->len) {
 		pos = r->off + r->done;
-		pofs = pos & ZPAGE_MASK;
-		n = ZPAGE_SIZE - pofs;
-		if (n > r->len - r->done)
-			n = r->len - r->done;
-		r->err = fn(r->z, pos >> ZPAGE_SHIFT, r->buf + r->done,
-			    pofs, n);
-		if (r->err)
+		n = fn(r->z, pos >> ZPAGE_SHIFT, r->buf + r->done,
+		       pos & ZPAGE_MASK, r->len - r->done);
+		if (n < 0) {
+			r->err = n;
 			return;
+		}
 		r->done += n;
 	}
 }
@@ -124,13 +144,15 @@ static void chunk_io(void *arg, unsigned int i)
 static size_t split_io(struct zdev *z, page_io_fn fn, unsigned char *buf,
 		       uint64_t off, size_t len, int *err)
 {
+	size_t chunk = fn == read_one && z->backing ? WB_CHUNK_BYTES :
+						      CHUNK_BYTES;
 	struct chunks c;	/* only the parts in use are filled in */
 	uint64_t pos = off, end = off + len, step;
 	unsigned int n, i;
 	size_t done = 0;
 
 	c.fn = fn;
-	n = len < PAR_MIN_BYTES ? 1 : (len + CHUNK_BYTES - 1) / CHUNK_BYTES;
+	n = len < PAR_MIN_BYTES ? 1 : (len + chunk - 1) / chunk;
 	if (n > MAX_CHUNKS)
 		n = MAX_CHUNKS;
 	step = (len / n + ZPAGE_MASK) & ~ZPAGE_MASK;

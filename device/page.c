@@ -135,7 +135,7 @@ static int read_block(struct zdev *z, struct zentry *e, void *dst)
 	uint32_t size = zentry_size(e);
 	int ret;
 
-	ret = zbacking_read(z->backing, e->handle, tls_block);
+	ret = zbacking_read(z->backing, e->handle, tls_block, 1);
 	if (ret)
 		return ret;
 	if (size == ZPAGE_SIZE) {
@@ -188,6 +188,55 @@ int zpage_read(struct zdev *z, uint64_t index, void *dst)
 		accessed(e);
 	zentry_unlock(e);
 	return ret;
+}
+
+/*
+ * A run of written-back pages that sit in consecutive blocks (writeback
+ * lays a batch out in page order) is read with one pread, straight into
+ * dst when it is aligned for O_DIRECT.  The slots of the run are locked
+ * in ascending order, as nothing holds one slot while taking a lower.
+ */
+#define RUN_MAX	64
+
+int zpage_read_pages(struct zdev *z, uint64_t index, unsigned int n,
+		     void *dst)
+{
+	struct zentry *e[RUN_MAX];
+	unsigned int run = 0, i;
+	uint64_t blk = 0;
+	int ret;
+
+	if (n > RUN_MAX)
+		n = RUN_MAX;
+	if (n > 1 && !((uintptr_t)dst & (ZPAGE_SIZE - 1))) {
+		for (; run < n; run++) {
+			e[run] = ztable_peek(&z->table, index + run);
+			if (!e[run])
+				break;
+			zentry_lock(e[run]);
+			if (!run)
+				blk = e[0]->handle;
+			if (!zentry_test(e[run], ZE_WB) ||
+			    zentry_size(e[run]) != ZPAGE_SIZE ||
+			    e[run]->handle != blk + run) {
+				zentry_unlock(e[run]);
+				break;
+			}
+		}
+	}
+	if (run < 2) {
+		for (i = run; i-- > 0;)
+			zentry_unlock(e[i]);
+		ret = zpage_read(z, index, dst);
+		return ret ? ret : 1;
+	}
+	ret = zbacking_read(z->backing, blk, dst, run);
+	for (i = run; i-- > 0;) {
+		if (!ret)
+			accessed(e[i]);
+		zentry_unlock(e[i]);
+	}
+	return ret ? ret : (int)run;
 }
 
 int zpage_read_part(struct zdev *z, uint64_t index, void *dst, size_t off,

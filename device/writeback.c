@@ -9,7 +9,8 @@
  *           the compressed object with writeback_compressed)
  *   write   blocks for the batch, lowest free first, so a batch is
  *           mostly one run: one pwrite per run of consecutive blocks,
- *           with no slot lock held
+ *           with no slot lock held, on a thread of the run's own while
+ *           the next batch is gathered
  *   commit  under each slot's lock again: if ZE_PP survived, free the
  *           object and point the slot at its block; if a write, discard
  *           or partial write came in between (it cleared ZE_PP), the
@@ -22,12 +23,14 @@
  * memory goes back to the system at once.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "device/backing.h"
 #include "device/page.h"
 #include "device/pp.h"
+#include "device/writeback.h"
 #include "device/zdev_int.h"
 
 struct wb_page {
@@ -126,78 +129,207 @@ static void refund(struct zdev *z)
 		z->wb_limit++;
 }
 
-/* write the candidates in batches; returns pages moved or -errno */
-static int64_t write_out(struct zdev *z, struct zpp *pp)
-{
-	unsigned int batch = z->wb_batch, k, got, j, run;
+/* one batch: its pages' bytes, where they go, and how the write went */
+struct batch {
+	unsigned int k, got;
 	struct wb_page *pages;
-	int64_t moved = 0;
-	uint64_t i = 0, *blk;
+	uint64_t *blk;
 	unsigned char *buf;
+	int err;
+};
+
+/*
+ * The I/O of a run: a thread of its own writes one batch while the run
+ * gathers the next, so copying out and writing overlap (the kernel has
+ * the same overlap from its asynchronous bios).
+ */
+struct writer {
+	struct zbacking *store;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct batch *todo;	/* protected by lock: handed to the thread */
+	bool busy, stop;
+	pthread_t thread;
+};
+
+static void write_batch(struct zbacking *store, struct batch *b)
+{
+	unsigned int j, run;
+
+	b->err = 0;
+	/* one write per run of consecutive blocks */
+	for (j = 0; j < b->got; j += run) {
+		for (run = 1; j + run < b->got &&
+		     b->blk[j + run] == b->blk[j] + run; run++)
+			;
+		if (zbacking_write(store, b->blk[j],
+				   b->buf + (size_t)j * ZPAGE_SIZE, run)) {
+			b->err = -EIO;
+			return;
+		}
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct batch *b;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->todo && !w->stop)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (!w->todo)
+			break;
+		b = w->todo;
+		pthread_mutex_unlock(&w->lock);
+		write_batch(w->store, b);
+		pthread_mutex_lock(&w->lock);
+		w->todo = NULL;
+		w->busy = false;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static void writer_start(struct writer *w, struct batch *b)
+{
+	pthread_mutex_lock(&w->lock);
+	w->todo = b;
+	w->busy = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void writer_wait(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->busy)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static int batch_alloc(struct batch *b, unsigned int n)
+{
+	b->pages = calloc(n, sizeof(*b->pages));
+	b->blk = calloc(n, sizeof(*b->blk));
+	b->buf = NULL;
+	if (!b->pages || !b->blk ||
+	    posix_memalign((void **)&b->buf, ZPAGE_SIZE,
+			   (size_t)n * ZPAGE_SIZE))
+		return -ENOMEM;
+	return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	free(b->pages);
+	free(b->blk);
+	free(b->buf);
+}
+
+/* copy up to size candidates from *i on into b, and give them blocks */
+static int gather(struct zdev *z, struct zpp *pp, uint64_t *i,
+		  struct batch *b, unsigned int size)
+{
 	int ret = 0, t;
 
-	pages = calloc(batch, sizeof(*pages));
-	blk = calloc(batch, sizeof(*blk));
-	if (!pages || !blk || posix_memalign((void **)&buf, ZPAGE_SIZE,
-					     (size_t)batch * ZPAGE_SIZE)) {
-		free(pages);
-		free(blk);
-		return -ENOMEM;
-	}
-	while (i < pp->n && !ret) {
-		/* gather a batch */
-		for (k = 0; k < batch && i < pp->n; i++) {
-			if (!spend(z)) {
-				ret = -EIO;
-				break;
-			}
-			t = take(z, pp->slot[i], &pages[k],
-				 buf + (size_t)k * ZPAGE_SIZE);
-			if (t <= 0) {
-				refund(z);
-				if (t < 0) {
-					z->stats.failed_reads++;
-					ret = t;
-					break;
-				}
-				continue;
-			}
-			k++;
-		}
-		if (!k)
-			break;
-		got = zbacking_alloc(z->backing, blk, k);
-		if (got < k && !ret)
-			ret = -ENOSPC;
-		/* one write per run of consecutive blocks */
-		for (j = 0; j < got; j += run) {
-			for (run = 1; j + run < got &&
-			     blk[j + run] == blk[j] + run; run++)
-				;
-			if (zbacking_write(z->backing, blk[j],
-					   buf + (size_t)j * ZPAGE_SIZE, run))
-				break;
-		}
-		if (j < got) {
-			/* the store failed: nothing of this batch moves */
-			for (j = 0; j < got; j++)
-				zbacking_free(z->backing, blk[j]);
-			got = 0;
+	for (b->k = 0; b->k < size && *i < pp->n; (*i)++) {
+		if (!spend(z)) {
 			ret = -EIO;
+			break;
 		}
-		for (j = 0; j < k; j++) {
-			if (j < got && commit(z, &pages[j], blk[j])) {
-				moved++;
-				continue;
-			}
-			if (j < got)
-				zbacking_free(z->backing, blk[j]);
+		t = take(z, pp->slot[*i], &b->pages[b->k],
+			 b->buf + (size_t)b->k * ZPAGE_SIZE);
+		if (t <= 0) {
 			refund(z);
+			if (t < 0) {
+				z->stats.failed_reads++;
+				ret = t;
+				break;
+			}
+			continue;
 		}
+		b->k++;
 	}
-	free(pages);
-	free(blk);
-	free(buf);
+	b->got = b->k ? zbacking_alloc(z->backing, b->blk, b->k) : 0;
+	if (b->got < b->k && !ret)
+		ret = -ENOSPC;
+	return ret;
+}
+
+/* after the write: point the slots at their blocks; pages moved */
+static int64_t finish(struct zdev *z, struct batch *b)
+{
+	int64_t moved = 0;
+	unsigned int j;
+
+	for (j = 0; j < b->k; j++) {
+		if (!b->err && j < b->got && commit(z, &b->pages[j], b->blk[j])) {
+			moved++;
+			continue;
+		}
+		if (j < b->got)
+			zbacking_free(z->backing, b->blk[j]);
+		refund(z);
+	}
+	return moved;
+}
+
+int64_t zwb_write_out(struct zdev *z, struct zpp *pp)
+{
+	struct writer w = { .store = z->backing };
+	unsigned int size = z->wb_batch;
+	struct batch b[2], *cur = &b[0], *next = &b[1], *t;
+	int64_t moved = 0;
+	uint64_t i = 0;
+	int ret, err;
+
+	ret = batch_alloc(&b[0], size);
+	if (!ret)
+		ret = batch_alloc(&b[1], size);
+	if (!ret) {
+		pthread_mutex_init(&w.lock, NULL);
+		pthread_cond_init(&w.cond, NULL);
+		ret = pthread_create(&w.thread, NULL, writer_main, &w) ?
+		      -ENOMEM : 0;
+	}
+	if (ret) {
+		batch_free(&b[0]);
+		batch_free(&b[1]);
+		return ret;
+	}
+	ret = gather(z, pp, &i, cur, size);
+	while (cur->k) {
+		writer_start(&w, cur);
+		next->k = next->got = 0;
+		if (!ret)
+			ret = gather(z, pp, &i, next, size);
+		writer_wait(&w);
+		moved += finish(z, cur);
+		if (cur->err && !ret)
+			ret = cur->err;
+		if (cur->err) {
+			/* the store failed: what was gathered does not move */
+			next->err = cur->err;
+			moved += finish(z, next);
+			break;
+		}
+		t = cur;
+		cur = next;
+		next = t;
+	}
+	pthread_mutex_lock(&w.lock);
+	w.stop = true;
+	pthread_cond_broadcast(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	err = pthread_join(w.thread, NULL);
+	(void)err;
+	pthread_mutex_destroy(&w.lock);
+	pthread_cond_destroy(&w.cond);
+	batch_free(&b[0]);
+	batch_free(&b[1]);
 	return ret ? ret : moved;
 }
 
@@ -231,8 +363,16 @@ int zdev_writeback(struct zdev *z, const struct zdev_wb_range *r,
 	for (i = 0; i < n && !ret; i++)
 		ret = zpp_scan(z, &pp, r[i].lo, r[i].hi, pick, &r[i].mode);
 	if (!ret) {
-		zpp_sort(&pp);
-		moved = write_out(z, &pp);
+		/*
+		 * Largest first matters when the run may stop short (budget,
+		 * store space): the most memory back for what moves.  When
+		 * every candidate fits, page order lays the blocks out as the
+		 * pages lie, so reads of neighbours come in one pread.
+		 */
+		if ((z->wb_limit_enable && z->wb_limit < pp.n) ||
+		    zbacking_available(z->backing) < pp.n)
+			zpp_sort(&pp);
+		moved = zwb_write_out(z, &pp);
 		if (moved < 0)
 			ret = moved;
 	}

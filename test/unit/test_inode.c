@@ -105,12 +105,13 @@ static void check_dir(const char *path, fuse_ino_t dir, fuse_ino_t parent,
 
 int main(void)
 {
-	fuse_ino_t dev, block, class, control, zram0, zram1;
-	int nr_dev_attrs, nr_class_attrs;
+	fuse_ino_t dev, block, class, control, zram0, zram1, debug, dbg0;
+	int nr_dev_attrs, nr_class_attrs, nr_debug_attrs;
 	struct stat st;
 
 	zattr_dev_table(&nr_dev_attrs);
 	zattr_class_table(&nr_class_attrs);
+	zattr_debug_table(&nr_debug_attrs);
 	zino_init();
 	test_cond("two devices", zreg_add() == 0 && zreg_add() == 1);
 
@@ -127,7 +128,16 @@ int main(void)
 	test_cond("no leading zeros", !zino_lookup(block, "zram01"));
 	test_cond("no zram-1", !zino_lookup(block, "zram-1"));
 
-	check_dir("/", ZINO_ROOT, ZINO_ROOT, 3);
+	check_dir("/", ZINO_ROOT, ZINO_ROOT, 4);
+	debug = zino_lookup(ZINO_ROOT, "debug");
+	dbg0 = zino_lookup(debug, "zram0");
+	test_cond("debug/zram0 found", debug && dbg0 && dbg0 != zram0);
+	check_dir("/debug", debug, ZINO_ROOT, 2);
+	check_dir("/debug/zram0", dbg0, debug, nr_debug_attrs);
+	test_cond("block_state decodes as a debug file",
+		  zino_decode(zino_lookup(dbg0, "block_state")).kind ==
+		  ZINO_ATTR && !zino_lookup(zram0, "block_state") &&
+		  !zino_lookup(dbg0, "disksize"));
 	check_dir("/dev", dev, ZINO_ROOT, 2);
 	check_dir("/block", block, ZINO_ROOT, 2);
 	check_dir("/class", class, ZINO_ROOT, 1);
@@ -150,8 +160,8 @@ int main(void)
 	test_cond("an inode past the last device is nothing",
 		  zino_decode((fuse_ino_t)1 << 62).kind == ZINO_NONE);
 	test_cond("statfs counts inodes",
-		  zino_count(2) == 5 + (unsigned long)nr_class_attrs +
-		  2ul * (2 + nr_dev_attrs));
+		  zino_count(2) == 6 + (unsigned long)nr_class_attrs +
+		  2ul * (3 + nr_dev_attrs + nr_debug_attrs));
 
 	test_cond("remove zram1", zreg_remove(1) == 0);
 	test_cond("removed device's directory is ENOENT",
