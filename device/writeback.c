@@ -32,6 +32,13 @@
 #include "device/pp.h"
 #include "device/writeback.h"
 #include "device/zdev_int.h"
+#include "util/parallel.h"
+
+/* where a run is in its candidate list */
+struct pp_cursor {
+	struct zpp *pp;
+	uint64_t i;
+};
 
 struct wb_page {
 	uint64_t index;
@@ -132,6 +139,9 @@ static void refund(struct zdev *z)
 /* one batch: its pages' bytes, where they go, and how the write went */
 struct batch {
 	unsigned int k, got;
+	uint64_t *cand;		/* candidates being taken */
+	int *taken;		/* take()'s answer for each */
+	struct zdev *z;
 	struct wb_page *pages;
 	uint64_t *blk;
 	unsigned char *buf;
@@ -214,8 +224,10 @@ static int batch_alloc(struct batch *b, unsigned int n)
 {
 	b->pages = calloc(n, sizeof(*b->pages));
 	b->blk = calloc(n, sizeof(*b->blk));
+	b->cand = calloc(n, sizeof(*b->cand));
+	b->taken = calloc(n, sizeof(*b->taken));
 	b->buf = NULL;
-	if (!b->pages || !b->blk ||
+	if (!b->pages || !b->blk || !b->cand || !b->taken ||
 	    posix_memalign((void **)&b->buf, ZPAGE_SIZE,
 			   (size_t)n * ZPAGE_SIZE))
 		return -ENOMEM;
@@ -226,35 +238,69 @@ static void batch_free(struct batch *b)
 {
 	free(b->pages);
 	free(b->blk);
+	free(b->cand);
+	free(b->taken);
 	free(b->buf);
 }
 
-/* copy up to size candidates from *i on into b, and give them blocks */
-static int gather(struct zdev *z, struct zpp *pp, uint64_t *i,
-		  struct batch *b, unsigned int size)
-{
-	int ret = 0, t;
+#define TAKE_CHUNK	8	/* candidates a thread copies out at once */
 
-	for (b->k = 0; b->k < size && *i < pp->n; (*i)++) {
+static void take_chunk(void *arg, unsigned int c)
+{
+	struct batch *b = arg;
+	unsigned int j, end = (c + 1) * TAKE_CHUNK;
+
+	for (j = c * TAKE_CHUNK; j < end && j < b->k; j++)
+		b->taken[j] = take(b->z, b->cand[j], &b->pages[j],
+				   b->buf + (size_t)j * ZPAGE_SIZE);
+}
+
+/*
+ * Copy up to size candidates from *i on into b and give them blocks.
+ * The budget is spent in candidate order; the copying (a decompression
+ * each, the run's main cost) is shared with the free helper threads;
+ * candidates that changed meanwhile are squeezed out.
+ */
+static int gather(struct zdev *z, struct pp_cursor *cur, struct batch *b,
+		  unsigned int size)
+{
+	unsigned int j, k = 0;
+	int ret = 0;
+
+	for (b->k = 0; b->k < size && cur->i < cur->pp->n; cur->i++) {
 		if (!spend(z)) {
 			ret = -EIO;
 			break;
 		}
-		t = take(z, pp->slot[*i], &b->pages[b->k],
-			 b->buf + (size_t)b->k * ZPAGE_SIZE);
-		if (t <= 0) {
+		b->cand[b->k++] = cur->pp->slot[cur->i];
+	}
+	b->z = z;
+	if (b->k > TAKE_CHUNK) {
+		zpar_for(take_chunk, b, (b->k + TAKE_CHUNK - 1) / TAKE_CHUNK,
+			 zpar_enter());
+		zpar_leave();
+	} else {
+		take_chunk(b, 0);
+	}
+	for (j = 0; j < b->k; j++) {
+		if (b->taken[j] <= 0) {
 			refund(z);
-			if (t < 0) {
+			if (b->taken[j] < 0) {
 				z->stats.failed_reads++;
-				ret = t;
-				break;
+				ret = ret ? ret : b->taken[j];
 			}
 			continue;
 		}
-		b->k++;
+		if (k != j) {
+			b->pages[k] = b->pages[j];
+			memcpy(b->buf + (size_t)k * ZPAGE_SIZE,
+			       b->buf + (size_t)j * ZPAGE_SIZE, ZPAGE_SIZE);
+		}
+		k++;
 	}
-	b->got = b->k ? zbacking_alloc(z->backing, b->blk, b->k) : 0;
-	if (b->got < b->k && !ret)
+	b->k = k;
+	b->got = k ? zbacking_alloc(z->backing, b->blk, k) : 0;
+	if (b->got < k && !ret)
 		ret = -ENOSPC;
 	return ret;
 }
@@ -282,8 +328,8 @@ int64_t zwb_write_out(struct zdev *z, struct zpp *pp)
 	struct writer w = { .store = z->backing };
 	unsigned int size = z->wb_batch;
 	struct batch b[2], *cur = &b[0], *next = &b[1], *t;
+	struct pp_cursor pos = { pp, 0 };
 	int64_t moved = 0;
-	uint64_t i = 0;
 	int ret, err;
 
 	ret = batch_alloc(&b[0], size);
@@ -300,12 +346,12 @@ int64_t zwb_write_out(struct zdev *z, struct zpp *pp)
 		batch_free(&b[1]);
 		return ret;
 	}
-	ret = gather(z, pp, &i, cur, size);
+	ret = gather(z, &pos, cur, size);
 	while (cur->k) {
 		writer_start(&w, cur);
 		next->k = next->got = 0;
 		if (!ret)
-			ret = gather(z, pp, &i, next, size);
+			ret = gather(z, &pos, next, size);
 		writer_wait(&w);
 		moved += finish(z, cur);
 		if (cur->err && !ret)
