@@ -39,7 +39,7 @@ override CFLAGS += -DHAVE_LZ4 -DHAVE_ZSTD $(shell pkg-config --cflags $(PKGS) 2>
 override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 LIB_SRCS := $(sort $(wildcard compress/*.c pool/*.c device/*.c control/*.c stats/*.c util/*.c \
-			fuse/*.c))
+			fuse/*.c config/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 HDRS     := $(wildcard */*.h)
 UNIT_SRCS:= $(wildcard test/unit/test_*.c)
