@@ -42,13 +42,19 @@ LIB_SRCS := $(sort $(wildcard compress/*.c pool/*.c device/*.c control/*.c stats
 			fuse/*.c config/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 HDRS     := $(wildcard */*.h)
+CTL_OBJS := $(patsubst %.c,%.o,$(wildcard ctl/*.c))
 UNIT_SRCS:= $(wildcard test/unit/test_*.c)
 UNIT_BINS:= $(UNIT_SRCS:.c=)
 
-all: zramfs
+all: zramfs zramfsctl
 
 zramfs: zramfs.o libzramfs.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the CLI: libsmartcols draws zramctl's table, raw and JSON shapes
+zramfsctl.o $(CTL_OBJS): override CFLAGS += $(shell pkg-config --cflags smartcols 2>/dev/null)
+zramfsctl: zramfsctl.o $(CTL_OBJS) libzramfs.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs smartcols 2>/dev/null) $(LDLIBS)
 
 %.o: %.c $(HDRS) Makefile
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -105,6 +111,6 @@ image:
 .PHONY: image
 
 clean:
-	rm -rf zramfs *.o */*.o libzramfs.a $(UNIT_BINS) fuzz/out
+	rm -rf zramfs zramfsctl *.o */*.o libzramfs.a $(UNIT_BINS) fuzz/out
 
 .PHONY: all units deps run stop check format format-check check-asan check-tsan fuzz soak bench clean
