@@ -9,8 +9,16 @@
 #   make soak       >= 10 GiB of swap traffic (not in CI)
 #   make bench      zramfs vs kernel zram vs raw FUSE, table + JSON
 #   make image      container image (Dockerfile) with docker or podman
+#   make install    binaries, man pages, systemd units, example config
+#                   (PREFIX=/usr/local, DESTDIR=)
 
 CC       ?= cc
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+DOCDIR   ?= $(PREFIX)/share/doc/zramfs
+SYSCONFDIR ?= /etc
 MNT      ?= /run/zramfs
 DISKSIZE ?= 1G
 SANITIZE ?=
@@ -110,7 +118,38 @@ image:
 	@./scripts/image.sh $(IMAGE)
 .PHONY: image
 
+# units name /usr/local/sbin and /etc: rewritten to where things go
+UNITS    := zramfs.service zramfs-up.service
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 zramfs zramfsctl $(DESTDIR)$(SBINDIR)/
+	install -m 644 doc/zramfs.8 doc/zramfsctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 doc/zramfs.json.5 $(DESTDIR)$(MANDIR)/man5/
+	for u in $(UNITS); do \
+		sed -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+		    -e 's|/etc/zramfs.json|$(SYSCONFDIR)/zramfs.json|g' \
+		    etc/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 644 etc/zramfs.json $(DESTDIR)$(DOCDIR)/zramfs.json.example
+	install -m 644 etc/README.md $(DESTDIR)$(DOCDIR)/README.etc.md
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/zramfs.json ]; then \
+		echo "install: $(DESTDIR)$(SYSCONFDIR)/zramfs.json kept"; \
+	else \
+		install -D -m 644 etc/zramfs.json \
+			$(DESTDIR)$(SYSCONFDIR)/zramfs.json; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/zramfs $(DESTDIR)$(SBINDIR)/zramfsctl \
+		$(DESTDIR)$(MANDIR)/man8/zramfs.8 \
+		$(DESTDIR)$(MANDIR)/man8/zramfsctl.8 \
+		$(DESTDIR)$(MANDIR)/man5/zramfs.json.5 \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	rm -rf $(DESTDIR)$(DOCDIR)
+
 clean:
 	rm -rf zramfs zramfsctl *.o */*.o libzramfs.a $(UNIT_BINS) fuzz/out
 
-.PHONY: all units deps run stop check format format-check check-asan check-tsan fuzz soak bench clean
+.PHONY: all units deps run stop check install uninstall format format-check check-asan check-tsan fuzz soak bench clean

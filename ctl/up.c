@@ -224,14 +224,17 @@ static int undo_dev(const char *mnt, struct dev_state *s)
 
 	zctl_image(mnt, s->id, image, sizeof(image));
 	if (s->swap) {
+		/* systemd may turn its own swap unit off at the same time */
 		if (s->loop[0] && zctl_is_swap(s->loop) &&
-		    run((char *[]){ "swapoff", s->loop, NULL }))
+		    run((char *[]){ "swapoff", s->loop, NULL }) &&
+		    zctl_is_swap(s->loop))
 			return -EIO;
 		s->swap = false;
 	}
 	if (s->mount_point) {
 		if (s->loop[0] && zctl_is_mounted(s->loop, s->mount_point) &&
-		    run((char *[]){ "umount", s->mount_point, NULL }))
+		    run((char *[]){ "umount", s->mount_point, NULL }) &&
+		    zctl_is_mounted(s->loop, s->mount_point))
 			return -EIO;
 		if (s->made_dir && rmdir(s->mount_point) && errno != ENOENT)
 			msg("%s: %s (left in place)", s->mount_point,
