@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -369,15 +370,33 @@ int zctl_have_prog(const char *prog)
 	return 0;
 }
 
+/* what a failed tool said, copied from its memfd to our stderr */
+static void replay(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(STDERR_FILENO, buf, n) != n)
+			break;
+}
+
 int zctl_run(char *const argv[], char *out, size_t outlen)
 {
-	int pfd[2] = { -1, -1 }, status, fd;
+	int pfd[2] = { -1, -1 }, status, fd, efd;
 	size_t got = 0;
 	ssize_t n;
 	pid_t pid;
 
-	if (out && pipe2(pfd, O_CLOEXEC))
-		return -errno;
+	/* the tool's stderr is kept, and shown only if it fails */
+	efd = memfd_create("zramfsctl-stderr", MFD_CLOEXEC);
+	if (out && pipe2(pfd, O_CLOEXEC)) {
+		status = -errno;
+		if (efd >= 0)
+			close(efd);
+		return status;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -392,6 +411,8 @@ int zctl_run(char *const argv[], char *out, size_t outlen)
 		fd = out ? pfd[1] : open("/dev/null", O_WRONLY);
 		if (fd >= 0)
 			dup2(fd, STDOUT_FILENO);
+		if (efd >= 0)
+			dup2(efd, STDERR_FILENO);
 		execvp(argv[0], argv);
 		fprintf(stderr, "zramfsctl: %s: %s\n", argv[0],
 			strerror(errno));
@@ -411,10 +432,18 @@ int zctl_run(char *const argv[], char *out, size_t outlen)
 		out[strcspn(out, "\n")] = '\0';
 		close(pfd[0]);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = -errno;
+			goto out_close;
+		}
+	}
+	status = WIFEXITED(status) ? WEXITSTATUS(status) :
+		 128 + WTERMSIG(status);
+	if (status && efd >= 0)
+		replay(efd);
+out_close:
+	if (efd >= 0)
+		close(efd);
+	return status;
 }

@@ -54,7 +54,7 @@ int zctl_is_mounted(const char *dev, const char *dir);
 /*
  * Run argv (a program on PATH) and wait: its exit status (0..255) or
  * -errno.  With out, stdout is collected there (newline cut); otherwise
- * it goes to /dev/null.  stderr is the caller's.
+ * it goes to /dev/null.  Its stderr is shown only if it fails.
  */
 int zctl_run(char *const argv[], char *out, size_t outlen);
 /* prog found on PATH (or a path that is executable) */

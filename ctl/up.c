@@ -11,7 +11,7 @@
  * down (and up's own rollback) undoes it in reverse: swapoff or umount,
  * rmdir what up created, losetup -d, reset, hot_remove what up added;
  * each step only if its effect is still there, so it can be repeated.
- * A lock file beside it keeps two runs for one mount apart.
+ * An flock on /run/zramfsctl keeps two runs apart.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -143,7 +143,7 @@ static int load_state(struct state *st)
 {
 	json_error_t jerr;
 	json_t *root, *devs, *d;
-	const char *loop, *mp;
+	json_t *loop, *mp;
 	size_t i;
 	int created, configured, swap, made_dir;
 
@@ -161,11 +161,13 @@ static int load_state(struct state *st)
 
 		d = json_array_get(devs, i);
 		loop = mp = NULL;
-		if (json_unpack(d, "{s:i, s:b, s:b, s:s?, s:b, s:s?, s:b}",
+		if (json_unpack(d, "{s:i, s:b, s:b, s:o, s:b, s:o, s:b}",
 				"id", &s->id, "created", &created,
 				"configured", &configured, "loop", &loop,
 				"swap", &swap, "mount_point", &mp,
-				"made_dir", &made_dir)) {
+				"made_dir", &made_dir) ||
+		    (!json_is_null(loop) && !json_is_string(loop)) ||
+		    (!json_is_null(mp) && !json_is_string(mp))) {
 			msg("%s: devices[%zu]: unreadable", st->path, i);
 			json_decref(root);
 			free_state(st);
@@ -175,8 +177,10 @@ static int load_state(struct state *st)
 		s->configured = configured;
 		s->swap = swap;
 		s->made_dir = made_dir;
-		snprintf(s->loop, sizeof(s->loop), "%s", loop ? loop : "");
-		s->mount_point = mp ? strdup(mp) : NULL;
+		snprintf(s->loop, sizeof(s->loop), "%s",
+			 json_is_string(loop) ? json_string_value(loop) : "");
+		s->mount_point = json_is_string(mp) ?
+				 strdup(json_string_value(mp)) : NULL;
 		st->n++;
 	}
 	json_decref(root);
@@ -216,23 +220,30 @@ static int run(char *const argv[])
 	return ret ? -EIO : 0;
 }
 
-/* undo one device in reverse; 0 when nothing of it is left */
+/*
+ * Undo one device in reverse; 0 when nothing of it is left.  The loop
+ * device is only touched while it is still attached to this image: one
+ * detached by hand may have been reused for something else since.
+ */
 static int undo_dev(const char *mnt, struct dev_state *s)
 {
 	char image[PATH_MAX], loop[64];
+	bool ours;
 	int ret, failed = 0;
 
 	zctl_image(mnt, s->id, image, sizeof(image));
+	zctl_loop_of(image, loop, sizeof(loop));
+	ours = s->loop[0] && !strcmp(loop, s->loop);
 	if (s->swap) {
 		/* systemd may turn its own swap unit off at the same time */
-		if (s->loop[0] && zctl_is_swap(s->loop) &&
+		if (ours && zctl_is_swap(s->loop) &&
 		    run((char *[]){ "swapoff", s->loop, NULL }) &&
 		    zctl_is_swap(s->loop))
 			return -EIO;
 		s->swap = false;
 	}
 	if (s->mount_point) {
-		if (s->loop[0] && zctl_is_mounted(s->loop, s->mount_point) &&
+		if (ours && zctl_is_mounted(s->loop, s->mount_point) &&
 		    run((char *[]){ "umount", s->mount_point, NULL }) &&
 		    zctl_is_mounted(s->loop, s->mount_point))
 			return -EIO;
@@ -244,9 +255,7 @@ static int undo_dev(const char *mnt, struct dev_state *s)
 		s->made_dir = false;
 	}
 	if (s->loop[0]) {
-		zctl_loop_of(image, loop, sizeof(loop));
-		if (!strcmp(loop, s->loop) &&
-		    run((char *[]){ "losetup", "-d", s->loop, NULL }))
+		if (ours && run((char *[]){ "losetup", "-d", s->loop, NULL }))
 			return -EIO;
 		s->loop[0] = '\0';
 	}
@@ -331,19 +340,18 @@ static bool state_live(struct state *st)
 	return true;
 }
 
+/* one run at a time: an flock on the state directory */
 static int lock_state(struct state *st)
 {
-	char path[PATH_MAX + 8];
 	int fd;
 
 	if (mkdir(ZCTL_STATE_DIR, 0755) && errno != EEXIST) {
 		msg("%s: %s", ZCTL_STATE_DIR, strerror(errno));
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s.lock", st->path);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(ZCTL_STATE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || flock(fd, LOCK_EX)) {
-		msg("%s: %s", path, strerror(errno));
+		msg("%s: %s", ZCTL_STATE_DIR, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
