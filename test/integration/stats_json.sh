@@ -5,6 +5,8 @@
 # file it comes from (mm_stat, io_stat, bd_stat, stat).  No I/O runs
 # between the readings compared, so each is the same snapshot's value.
 . "$(dirname "$0")/../lib.sh"
+# Debian's python3-prometheus-client is for /usr/bin/python3 (not a
+# python3 of its own earlier on PATH)
 PROM=$ROOT/test/tools/prom.py
 need start_zramfs
 
@@ -80,8 +82,8 @@ ok "metrics is read-only 0444" test "$(stat -c %a "$MNT/metrics")" = 444
 werr "metrics cannot be written" "Permission denied" "$MNT/metrics" 1
 
 cat "$MNT/metrics" > "$T/metrics"
-ok "metrics parses with prometheus_client" python3 "$PROM" "$T/metrics"
-python3 "$PROM" "$T/metrics" > "$T/samples" 2>&1
+ok "metrics parses with prometheus_client" /usr/bin/python3 "$PROM" "$T/metrics"
+/usr/bin/python3 "$PROM" "$T/metrics" > "$T/samples" 2>&1
 # value NAME DEV
 value() { awk -v n="zramfs_$1" -v d="$2" '$1 == n && $2 == d {print $3}' "$T/samples"; }
 for sec in MM IO BD; do
@@ -131,7 +133,7 @@ cat "$MNT/stats.json" > "$T/all.json"
 eq "root stats.json has all 1024" 1024 "$(jq '.devices | length' "$T/all.json")"
 ok "... and is far larger than a page" test "$(stat -c %s "$T/all.json")" -gt 100000
 cat "$MNT/metrics" > "$T/metrics"
-ok "metrics of 1024 devices parses" python3 "$PROM" "$T/metrics"
+ok "metrics of 1024 devices parses" /usr/bin/python3 "$PROM" "$T/metrics"
 eq "... a sample per device per family" 1024 \
 	"$(grep -c '^zramfs_orig_data_bytes{' "$T/metrics")"
 eq "... zram1023 there" 0 "$(sed -n 's/^zramfs_disksize_bytes{device="zram1023"} //p' "$T/metrics")"
