@@ -61,7 +61,7 @@ static void put_all(struct zstats *s, int *ids, struct zdev **z, int n)
 	free(s);
 }
 
-static ssize_t stats_json_show(char **out)
+static ssize_t stats_json_show(struct zdev *unused, char **out)
 {
 	struct zstats *s;
 	struct zdev **z;
@@ -87,7 +87,7 @@ static ssize_t stats_json_show(char **out)
 	return len + 1;
 }
 
-static ssize_t metrics_show(char **out)
+static ssize_t metrics_show(struct zdev *unused, char **out)
 {
 	struct zstats *s;
 	struct zdev **z;
@@ -101,12 +101,12 @@ static ssize_t metrics_show(char **out)
 	return *out ? (ssize_t)len : -ENOMEM;
 }
 
-static const struct zattr_root root_attrs[] = {
-	{ "stats.json", 0444, stats_json_show },
-	{ "metrics", 0444, metrics_show },
+static const struct zattr root_attrs[] = {
+	{ "stats.json", 0444, NULL, NULL, stats_json_show },
+	{ "metrics", 0444, NULL, NULL, metrics_show },
 };
 
-const struct zattr_root *zattr_root_table(int *n)
+const struct zattr *zattr_root_table(int *n)
 {
 	*n = sizeof(root_attrs) / sizeof(root_attrs[0]);
 	return root_attrs;
