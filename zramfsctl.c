@@ -24,8 +24,8 @@
 #include "ctl/mnt.h"
 #include "ctl/up.h"
 
-#define VERSION		"0.1"
-#define DEF_MOUNT	"/run/zramfs"
+#define VERSION	  "0.1"
+#define DEF_MOUNT "/run/zramfs"
 
 enum {
 	COL_NAME,
@@ -53,41 +53,41 @@ static const struct colinfo {
 	const char *name;
 	double whint;
 	int flags;
-	bool number;		/* a JSON number with --bytes */
+	bool number; /* a JSON number with --bytes */
 	const char *help;
 } infos[NR_COLS] = {
 	[COL_NAME] = { "NAME", 0.25, 0, false, "zram device name" },
 	[COL_DISKSIZE] = { "DISKSIZE", 5, SCOLS_FL_RIGHT, true,
-		"limit on the uncompressed amount of data" },
+			   "limit on the uncompressed amount of data" },
 	[COL_ORIG_SIZE] = { "DATA", 5, SCOLS_FL_RIGHT, true,
-		"uncompressed size of stored data" },
+			    "uncompressed size of stored data" },
 	[COL_COMP_SIZE] = { "COMPR", 5, SCOLS_FL_RIGHT, true,
-		"compressed size of stored data" },
+			    "compressed size of stored data" },
 	[COL_ALGORITHM] = { "ALGORITHM", 3, 0, false,
-		"the selected compression algorithm" },
+			    "the selected compression algorithm" },
 	[COL_STREAMS] = { "STREAMS", 3, SCOLS_FL_RIGHT, true,
-		"number of concurrent compress operations" },
+			  "number of concurrent compress operations" },
 	[COL_ZEROPAGES] = { "ZERO-PAGES", 3, SCOLS_FL_RIGHT, true,
-		"empty pages with no allocated memory" },
+			    "empty pages with no allocated memory" },
 	[COL_MEMTOTAL] = { "TOTAL", 5, SCOLS_FL_RIGHT, true,
-		"all memory including allocator fragmentation and metadata "
-		"overhead" },
+			   "all memory including allocator fragmentation and metadata "
+			   "overhead" },
 	[COL_MEMLIMIT] = { "MEM-LIMIT", 5, SCOLS_FL_RIGHT, true,
-		"memory limit used to store compressed data" },
+			   "memory limit used to store compressed data" },
 	[COL_MEMUSED] = { "MEM-USED", 5, SCOLS_FL_RIGHT, true,
-		"memory zram have been consumed to store compressed data" },
+			  "memory zram have been consumed to store compressed data" },
 	[COL_MIGRATED] = { "MIGRATED", 5, SCOLS_FL_RIGHT, true,
-		"number of objects migrated by compaction" },
+			   "number of objects migrated by compaction" },
 	[COL_COMPRATIO] = { "COMP-RATIO", 5, SCOLS_FL_RIGHT, true,
-		"compression ratio: DATA/TOTAL" },
+			    "compression ratio: DATA/TOTAL" },
 	[COL_MOUNTPOINT] = { "MOUNTPOINT", 0.10, SCOLS_FL_TRUNC, false,
-		"where the device is mounted" },
+			     "where the device is mounted" },
 	[COL_LOOP] = { "LOOP", 0.10, 0, false,
-		"loop device attached to the image" },
+		       "loop device attached to the image" },
 	[COL_BACKING] = { "BACKING", 0.10, SCOLS_FL_TRUNC, false,
-		"backing device (backing_dev)" },
+			  "backing device (backing_dev)" },
 	[COL_BDCOUNT] = { "BD-COUNT", 5, SCOLS_FL_RIGHT, true,
-		"4 KiB pages on the backing device (bd_stat)" },
+			  "4 KiB pages on the backing device (bd_stat)" },
 };
 
 /* mm_stat's fields, in order */
@@ -145,8 +145,8 @@ static char *human_size(uint64_t bytes)
 		}
 	}
 	if (tenths) {
-		if (asprintf(&s, "%llu.%u%c", (unsigned long long)whole,
-			     tenths, letters[shift / 10]) < 0)
+		if (asprintf(&s, "%llu.%u%c", (unsigned long long)whole, tenths,
+			     letters[shift / 10]) < 0)
 			s = NULL;
 	} else if (asprintf(&s, "%llu%c", (unsigned long long)whole,
 			    letters[shift / 10]) < 0) {
@@ -255,7 +255,8 @@ static void fill_row(struct libscols_table *tb, int id)
 			if (!zctl_read_field(mnt, id, "mm_stat", MM_ORIG,
 					     &orig) &&
 			    !zctl_read_field(mnt, id, "mm_stat", MM_TOTAL,
-					     &total) && total &&
+					     &total) &&
+			    total &&
 			    asprintf(&str, "%.4f", (double)orig / total) < 0)
 				str = NULL;
 			break;
@@ -310,8 +311,7 @@ static void status(int id)
 		if (json && col->number &&
 		    (inbytes || columns[i] == COL_STREAMS ||
 		     columns[i] == COL_ZEROPAGES ||
-		     columns[i] == COL_COMPRATIO ||
-		     columns[i] == COL_BDCOUNT))
+		     columns[i] == COL_COMPRATIO || columns[i] == COL_BDCOUNT))
 			scols_column_set_json_type(cl, SCOLS_JSON_NUMBER);
 	}
 	if (id >= 0) {
@@ -369,9 +369,9 @@ static int parse_columns(const char *list)
 
 static void default_columns(void)
 {
-	static const int def[] = { COL_NAME, COL_ALGORITHM, COL_DISKSIZE,
-		COL_ORIG_SIZE, COL_COMP_SIZE, COL_MEMTOTAL, COL_STREAMS,
-		COL_MOUNTPOINT };
+	static const int def[] = { COL_NAME,	  COL_ALGORITHM, COL_DISKSIZE,
+				   COL_ORIG_SIZE, COL_COMP_SIZE, COL_MEMTOTAL,
+				   COL_STREAMS,	  COL_MOUNTPOINT };
 
 	memcpy(columns, def, sizeof(def));
 	ncolumns = sizeof(def) / sizeof(def[0]);
@@ -430,7 +430,8 @@ static void __attribute__((noreturn)) usage(void)
 	       " -b, --bytes               print sizes in bytes rather than in human readable format\n"
 	       " -f, --find                find a free device\n"
 	       " -J, --json                use JSON output format\n"
-	       " -m, --mount <dir>         the zramfs mount (default " DEF_MOUNT ")\n"
+	       " -m, --mount <dir>         the zramfs mount (default " DEF_MOUNT
+	       ")\n"
 	       " -n, --noheadings          don't print headings\n"
 	       " -o, --output <list>       columns to use for status output\n"
 	       "     --output-all          output all columns\n"
@@ -546,13 +547,13 @@ int main(int argc, char **argv)
 			usage();
 		default:
 			fprintf(stderr, "Try 'zramfsctl --help' for more "
-				"information.\n");
+					"information.\n");
 			return EXIT_FAILURE;
 		}
 	}
 
-	if (optind < argc && (!strcmp(argv[optind], "up") ||
-			      !strcmp(argv[optind], "down"))) {
+	if (optind < argc &&
+	    (!strcmp(argv[optind], "up") || !strcmp(argv[optind], "down"))) {
 		const char *cmd = argv[optind++];
 		const char *config = optind < argc ? argv[optind++] : NULL;
 
@@ -626,7 +627,8 @@ int main(int argc, char **argv)
 		ret = zctl_write(mnt, id, "disksize", num);
 		if (ret)
 			errx("%s/dev/zram%d: failed to set disksize (%s "
-			     "bytes): %s", mnt, id, num, strerror(-ret));
+			     "bytes): %s",
+			     mnt, id, num, strerror(-ret));
 		if (find)
 			printf("%s/dev/zram%d\n", mnt, id);
 		break;

@@ -15,10 +15,10 @@
 #include "config/config.h"
 #include "config/sizeexpr.h"
 
-#define PATH_LEN	128
+#define PATH_LEN 128
 
 struct ctx {
-	const char *name;	/* the file, for messages */
+	const char *name; /* the file, for messages */
 	uint64_t ram;
 	char *err;
 	size_t errlen;
@@ -43,8 +43,8 @@ static int error(struct ctx *c, const char *path, const char *fmt, ...)
  * json_unpack_ex with JSON_STRICT; jansson's "N object item(s) left
  * unpacked: KEY, ..." becomes "unknown key KEY, ...".
  */
-static int unpack(struct ctx *c, const char *path, json_t *o,
-		  const char *fmt, ...)
+static int unpack(struct ctx *c, const char *path, json_t *o, const char *fmt,
+		  ...)
 {
 	static const char left[] = "left unpacked: ";
 	json_error_t jerr;
@@ -68,8 +68,8 @@ static int unpack(struct ctx *c, const char *path, json_t *o,
 /* path.key into out (cut at PATH_LEN: it only names things) */
 static void join(char *out, const char *path, const char *key)
 {
-	if (snprintf(out, PATH_LEN, "%s%s%s", path, *path ? "." : "",
-		     key) >= PATH_LEN)
+	if (snprintf(out, PATH_LEN, "%s%s%s", path, *path ? "." : "", key) >=
+	    PATH_LEN)
 		out[PATH_LEN - 1] = '\0';
 }
 
@@ -94,8 +94,8 @@ static int get_string(struct ctx *c, const char *path, const char *key,
 	return *out ? 0 : -ENOMEM;
 }
 
-static int get_bool(struct ctx *c, const char *path, const char *key,
-		    json_t *v, int *out)
+static int get_bool(struct ctx *c, const char *path, const char *key, json_t *v,
+		    int *out)
 {
 	char p[PATH_LEN];
 
@@ -108,8 +108,8 @@ static int get_bool(struct ctx *c, const char *path, const char *key,
 	return 0;
 }
 
-static int get_int(struct ctx *c, const char *path, const char *key,
-		   json_t *v, int64_t min, int64_t max, int64_t *out)
+static int get_int(struct ctx *c, const char *path, const char *key, json_t *v,
+		   int64_t min, int64_t max, int64_t *out)
 {
 	char p[PATH_LEN];
 	int64_t n;
@@ -128,8 +128,8 @@ static int get_int(struct ctx *c, const char *path, const char *key,
 }
 
 /* bytes: an integer, or a size expression over ram (sizeexpr.h) */
-static int get_size(struct ctx *c, const char *path, const char *key,
-		    json_t *v, uint64_t *out)
+static int get_size(struct ctx *c, const char *path, const char *key, json_t *v,
+		    uint64_t *out)
 {
 	char p[PATH_LEN], why[256];
 
@@ -141,7 +141,8 @@ static int get_size(struct ctx *c, const char *path, const char *key,
 		return 0;
 	}
 	if (!json_is_string(v))
-		return error(c, p, "expected a size (bytes, or a string such "
+		return error(c, p,
+			     "expected a size (bytes, or a string such "
 			     "as \"min(ram / 2, 4G)\")");
 	if (zsize_eval(json_string_value(v), c->ram, out, why, sizeof(why)))
 		return error(c, p, "%s", why);
@@ -164,16 +165,17 @@ static int get_params(struct ctx *c, const char *path, const char *key,
 		return 0;
 	join(p, path, key);
 	if (json_is_object(v)) {
-		ret = unpack(c, p, v, "{s?o, s?o}", "level", &level,
-			     "dict", &dict);
+		ret = unpack(c, p, v, "{s?o, s?o}", "level", &level, "dict",
+			     &dict);
 		if (ret)
 			return ret;
 		if (level && !json_is_integer(level))
 			return error(c, p, "level: expected an integer");
-		if (dict && (!json_is_string(dict) ||
-			     !*json_string_value(dict) ||
-			     strpbrk(json_string_value(dict), " \n")))
-			return error(c, p, "dict: expected a path without "
+		if (dict &&
+		    (!json_is_string(dict) || !*json_string_value(dict) ||
+		     strpbrk(json_string_value(dict), " \n")))
+			return error(c, p,
+				     "dict: expected a path without "
 				     "spaces");
 		if (!level && !dict)
 			return error(c, p, "neither level nor dict");
@@ -206,8 +208,10 @@ static int get_params(struct ctx *c, const char *path, const char *key,
 
 			strtol(val + 1, &end, 10);
 			if (*end)
-				ret = error(c, p, "level: \"%s\" is not an "
-					    "integer", val + 1);
+				ret = error(c, p,
+					    "level: \"%s\" is not an "
+					    "integer",
+					    val + 1);
 		} else if (strncmp(tok, "dict=", 5)) {
 			*val = '\0';
 			ret = error(c, p, "unknown parameter %s (level, dict)",
@@ -233,10 +237,12 @@ static int parse_recomp(struct ctx *c, const char *path, json_t *arr,
 	if (!arr)
 		return 0;
 	if (!json_is_array(arr))
-		return error(c, path, "expected an array of "
+		return error(c, path,
+			     "expected an array of "
 			     "{\"algorithm\": ..., \"params\": ...}");
 	if (json_array_size(arr) > ZCFG_MAX_RECOMP)
-		return error(c, path, "at most %d algorithms (priorities 1..%d)",
+		return error(c, path,
+			     "at most %d algorithms (priorities 1..%d)",
 			     ZCFG_MAX_RECOMP, ZCFG_MAX_RECOMP);
 	for (i = 0; i < json_array_size(arr); i++) {
 		if (snprintf(p, sizeof(p), "%s[%zu]", path, i) >= PATH_LEN)
@@ -272,8 +278,8 @@ static int parse_swap(struct ctx *c, const char *path, json_t *v,
 		return -ENOMEM;
 	if (json_is_true(v))
 		return 0;
-	ret = unpack(c, path, v, "{s?o, s?o}", "priority", &prio,
-		     "discard", &discard);
+	ret = unpack(c, path, v, "{s?o, s?o}", "priority", &prio, "discard",
+		     &discard);
 	if (ret)
 		return ret;
 	n = -1;
@@ -296,7 +302,8 @@ static int parse_swap(struct ctx *c, const char *path, json_t *v,
 		    !strcmp(json_string_value(discard), "both"))) {
 		d->swap_discard = strdup(json_string_value(discard));
 	} else {
-		return error(c, p, "expected \"pages\", \"once\", \"both\", "
+		return error(c, p,
+			     "expected \"pages\", \"once\", \"both\", "
 			     "true or false");
 	}
 	return d->swap_discard ? 0 : -ENOMEM;
@@ -313,8 +320,8 @@ static int parse_fs(struct ctx *c, const char *path, json_t *v,
 
 	d->use = ZCFG_USE_FS;
 	ret = unpack(c, path, v, "{s:o, s?o, s:o, s?o}", "type", &type,
-		     "mkfs_options", &mkfs, "mount_point", &mp,
-		     "mount_options", &opts);
+		     "mkfs_options", &mkfs, "mount_point", &mp, "mount_options",
+		     &opts);
 	if (ret)
 		return ret;
 	ret = get_string(c, path, "type", type, &d->fs_type);
@@ -372,15 +379,13 @@ static int parse_dev(struct ctx *c, int idx, json_t *o, struct zcfg_dev *d)
 	ret = unpack(c, path, o,
 		     "{s:o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o,"
 		     " s?o, s?o, s?o}",
-		     "size", &size, "algorithm", &alg,
-		     "algorithm_params", &params, "recompression", &recomp,
-		     "mem_limit", &mem_limit, "backing_dev", &bdev,
-		     "writeback_compressed", &wb_comp,
+		     "size", &size, "algorithm", &alg, "algorithm_params",
+		     &params, "recompression", &recomp, "mem_limit", &mem_limit,
+		     "backing_dev", &bdev, "writeback_compressed", &wb_comp,
 		     "writeback_batch_size", &wb_batch,
-		     "writeback_limit_enable", &wb_enable,
-		     "writeback_limit", &wb_limit, "policy", &policy,
-		     "evict_on_limit", &evict, "swap", &swap,
-		     "filesystem", &fs);
+		     "writeback_limit_enable", &wb_enable, "writeback_limit",
+		     &wb_limit, "policy", &policy, "evict_on_limit", &evict,
+		     "swap", &swap, "filesystem", &fs);
 	if (ret)
 		return ret;
 	ret = get_size(c, path, "size", size, &d->size);
@@ -402,8 +407,7 @@ static int parse_dev(struct ctx *c, int idx, json_t *o, struct zcfg_dev *d)
 		d->mem_limit = v;
 	}
 	if (!ret)
-		ret = get_string(c, path, "backing_dev", bdev,
-				 &d->backing_dev);
+		ret = get_string(c, path, "backing_dev", bdev, &d->backing_dev);
 	join(p, path, "backing_dev");
 	if (!ret && d->backing_dev && d->backing_dev[0] != '/')
 		ret = error(c, p, "\"%s\" is not an absolute path",
@@ -429,7 +433,8 @@ static int parse_dev(struct ctx *c, int idx, json_t *o, struct zcfg_dev *d)
 	if (ret)
 		return ret;
 	if (swap && fs)
-		return error(c, path, "both swap and filesystem: a device "
+		return error(c, path,
+			     "both swap and filesystem: a device "
 			     "has one use");
 	join(p, path, "swap");
 	if (swap && !json_is_false(swap))
@@ -492,8 +497,8 @@ static int parse_root(struct ctx *c, json_t *root, struct zcfg *cfg)
 	size_t i, j;
 	int ret;
 
-	ret = unpack(c, "", root, "{s?o, s:o}", "mount", &mount,
-		     "devices", &devs);
+	ret = unpack(c, "", root, "{s?o, s:o}", "mount", &mount, "devices",
+		     &devs);
 	if (ret)
 		return ret;
 	ret = get_string(c, "", "mount", mount, &cfg->mount);
@@ -505,7 +510,8 @@ static int parse_root(struct ctx *c, json_t *root, struct zcfg *cfg)
 		return error(c, "mount", "\"%s\" is not an absolute path",
 			     cfg->mount);
 	if (!json_is_array(devs) || !json_array_size(devs))
-		return error(c, "devices", "expected an array of one device "
+		return error(c, "devices",
+			     "expected an array of one device "
 			     "or more");
 	if (json_array_size(devs) > 1024)
 		return error(c, "devices", "more than 1024 devices");

@@ -14,8 +14,8 @@
 #include "util/harden.h"
 
 struct lexer {
-	const char *s;		/* the whole expression */
-	const char *p;		/* next character */
+	const char *s; /* the whole expression */
+	const char *p; /* next character */
 	long double ram;
 	char *err;
 	size_t errlen;
@@ -58,8 +58,10 @@ static int accept(struct lexer *l, char c)
 static void expect(struct lexer *l, char c)
 {
 	if (!accept(l, c))
-		fail(l, *l->p ? "expected '%c', found '%c'" :
-		     "expected '%c' at the end", c, *l->p);
+		fail(l,
+		     *l->p ? "expected '%c', found '%c'" :
+			     "expected '%c' at the end",
+		     c, *l->p);
 }
 
 static long double expr(struct lexer *l);

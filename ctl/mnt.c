@@ -25,8 +25,7 @@ static void attr_path(char *buf, size_t size, const char *mnt, int id,
 		snprintf(buf, size, "%s/block/zram%d/%s", mnt, id, attr);
 }
 
-int zctl_read(const char *mnt, int id, const char *attr, char *buf,
-	      size_t size)
+int zctl_read(const char *mnt, int id, const char *attr, char *buf, size_t size)
 {
 	char path[PATH_MAX];
 	ssize_t n = 0, got = 0;
@@ -195,8 +194,8 @@ static void unescape(char *s)
 	char *d = s;
 
 	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
 			*d++ = (s[1] - '0') * 64 + (s[2] - '0') * 8 +
 			       (s[3] - '0');
 			s += 3;
@@ -212,7 +211,8 @@ static void unescape(char *s)
  * until it returns non-zero; returns that value.
  */
 static int each_mount(int (*fn)(const char *, const char *, const char *,
-				void *), void *arg)
+				void *),
+		      void *arg)
 {
 	char line[4096], *f[10], *save, *sep;
 	FILE *mi = fopen("/proc/self/mountinfo", "re");
@@ -229,7 +229,7 @@ static int each_mount(int (*fn)(const char *, const char *, const char *,
 		f[0] = strtok_r(line, " ", &save);
 		for (i = 1; i < 5 && f[i - 1]; i++)
 			f[i] = strtok_r(NULL, " ", &save);
-		f[5] = strtok_r(sep + 3, " ", &save);	/* type */
+		f[5] = strtok_r(sep + 3, " ", &save);		   /* type */
 		f[6] = f[5] ? strtok_r(NULL, " \n", &save) : NULL; /* source */
 		if (!f[4] || !f[5] || !f[6])
 			continue;
@@ -248,8 +248,8 @@ struct mount_query {
 	size_t size;
 };
 
-static int match_zramfs(const char *src, const char *target,
-			const char *type, void *arg)
+static int match_zramfs(const char *src, const char *target, const char *type,
+			void *arg)
 {
 	struct mount_query *q = arg;
 
@@ -266,8 +266,8 @@ int zctl_is_zramfs(const char *dir)
 	return each_mount(match_zramfs, &q);
 }
 
-static int match_source(const char *src, const char *target,
-			const char *type, void *arg)
+static int match_source(const char *src, const char *target, const char *type,
+			void *arg)
 {
 	struct mount_query *q = arg;
 
@@ -439,7 +439,7 @@ int zctl_run(char *const argv[], char *out, size_t outlen)
 		}
 	}
 	status = WIFEXITED(status) ? WEXITSTATUS(status) :
-		 128 + WTERMSIG(status);
+				     128 + WTERMSIG(status);
 	if (status && efd >= 0)
 		replay(efd);
 out_close:

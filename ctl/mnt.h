@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZCTL_MAX_DEVICES	1024
+#define ZCTL_MAX_DEVICES 1024
 
 /* MNT/block/zramN/ATTR into buf, the trailing newline removed */
 int zctl_read(const char *mnt, int id, const char *attr, char *buf,

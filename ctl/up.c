@@ -36,17 +36,17 @@
 
 struct dev_state {
 	int id;
-	bool created;		/* hot_add made it */
-	bool configured;	/* a control file was written */
-	char loop[64];		/* attached loop device, "" none */
-	bool swap;		/* swapon done */
-	char *mount_point;	/* mounted there, NULL none */
-	bool made_dir;		/* up created the mount point */
+	bool created;	   /* hot_add made it */
+	bool configured;   /* a control file was written */
+	char loop[64];	   /* attached loop device, "" none */
+	bool swap;	   /* swapon done */
+	char *mount_point; /* mounted there, NULL none */
+	bool made_dir;	   /* up created the mount point */
 };
 
 struct state {
 	char mnt[PATH_MAX];
-	char path[PATH_MAX];	/* the state file */
+	char path[PATH_MAX]; /* the state file */
 	int n;
 	struct dev_state devs[ZCTL_MAX_DEVICES];
 };
@@ -87,8 +87,8 @@ static void state_path(struct state *st, const char *mnt)
 	}
 	*o = '\0';
 	snprintf(st->mnt, sizeof(st->mnt), "%s", mnt);
-	if (snprintf(st->path, sizeof(st->path), "%s/%s.json",
-		     ZCTL_STATE_DIR, *name ? name : "-") >= PATH_MAX)
+	if (snprintf(st->path, sizeof(st->path), "%s/%s.json", ZCTL_STATE_DIR,
+		     *name ? name : "-") >= PATH_MAX)
 		snprintf(st->path, sizeof(st->path), "%s/long.json",
 			 ZCTL_STATE_DIR);
 }
@@ -106,12 +106,12 @@ static int save_state(struct state *st)
 	for (i = 0; i < st->n; i++) {
 		struct dev_state *s = &st->devs[i];
 
-		d = json_pack("{s:i, s:b, s:b, s:s?, s:b, s:s?, s:b}",
-			      "id", s->id, "created", s->created,
-			      "configured", s->configured,
-			      "loop", s->loop[0] ? s->loop : NULL,
-			      "swap", s->swap, "mount_point", s->mount_point,
-			      "made_dir", s->made_dir);
+		d = json_pack("{s:i, s:b, s:b, s:s?, s:b, s:s?, s:b}", "id",
+			      s->id, "created", s->created, "configured",
+			      s->configured, "loop",
+			      s->loop[0] ? s->loop : NULL, "swap", s->swap,
+			      "mount_point", s->mount_point, "made_dir",
+			      s->made_dir);
 		if (!d || json_array_append_new(devs, d)) {
 			json_decref(root);
 			return -ENOMEM;
@@ -121,8 +121,7 @@ static int save_state(struct state *st)
 	if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) ||
 	    rename(tmp, st->path)) {
 		ret = -errno ? -errno : -EIO;
-		msg("%s: cannot write the state: %s", st->path,
-		    strerror(-ret));
+		msg("%s: cannot write the state: %s", st->path, strerror(-ret));
 		unlink(tmp);
 	}
 	json_decref(root);
@@ -161,11 +160,10 @@ static int load_state(struct state *st)
 
 		d = json_array_get(devs, i);
 		loop = mp = NULL;
-		if (json_unpack(d, "{s:i, s:b, s:b, s:o, s:b, s:o, s:b}",
-				"id", &s->id, "created", &created,
-				"configured", &configured, "loop", &loop,
-				"swap", &swap, "mount_point", &mp,
-				"made_dir", &made_dir) ||
+		if (json_unpack(d, "{s:i, s:b, s:b, s:o, s:b, s:o, s:b}", "id",
+				&s->id, "created", &created, "configured",
+				&configured, "loop", &loop, "swap", &swap,
+				"mount_point", &mp, "made_dir", &made_dir) ||
 		    (!json_is_null(loop) && !json_is_string(loop)) ||
 		    (!json_is_null(mp) && !json_is_string(mp))) {
 			msg("%s: devices[%zu]: unreadable", st->path, i);
@@ -180,7 +178,8 @@ static int load_state(struct state *st)
 		snprintf(s->loop, sizeof(s->loop), "%s",
 			 json_is_string(loop) ? json_string_value(loop) : "");
 		s->mount_point = json_is_string(mp) ?
-				 strdup(json_string_value(mp)) : NULL;
+					 strdup(json_string_value(mp)) :
+					 NULL;
 		st->n++;
 	}
 	json_decref(root);
@@ -301,7 +300,8 @@ static int undo_all(struct state *st)
 	if (ret) {
 		save_state(st);
 		msg("%s: not everything could be undone; what is left is in "
-		    "%s", st->mnt, st->path);
+		    "%s",
+		    st->mnt, st->path);
 		return ret;
 	}
 	if (unlink(st->path) && errno != ENOENT)
@@ -333,8 +333,7 @@ static bool state_live(struct state *st)
 		}
 		if (s->swap && !zctl_is_swap(s->loop))
 			return false;
-		if (s->mount_point &&
-		    !zctl_is_mounted(s->loop, s->mount_point))
+		if (s->mount_point && !zctl_is_mounted(s->loop, s->mount_point))
 			return false;
 	}
 	return true;
@@ -395,8 +394,8 @@ static bool algorithm_offered(const char *list, const char *name)
 }
 
 struct need {
-	const char *file;	/* the control file */
-	const char *key;	/* the config key that needs it */
+	const char *file; /* the control file */
+	const char *key;  /* the config key that needs it */
 };
 
 /* check devices[i] against the mount before anything is written */
@@ -411,8 +410,8 @@ static int check_dev(const char *mnt, int i, const struct zcfg_dev *d)
 
 	if (zctl_read_u64(mnt, i, "initstate", &init) || init) {
 		msg("devices[%d]: %s/block/zram%d is %s; reset it first "
-		    "(zramfsctl -r zram%d)", i, mnt, i,
-		    init ? "already initialised" : "unreadable", i);
+		    "(zramfsctl -r zram%d)",
+		    i, mnt, i, init ? "already initialised" : "unreadable", i);
 		return -1;
 	}
 	zctl_image(mnt, i, image, sizeof(image));
@@ -455,8 +454,8 @@ static int check_dev(const char *mnt, int i, const struct zcfg_dev *d)
 	for (k = 0; k < n; k++)
 		if (!zctl_has(mnt, i, needs[k].file)) {
 			msg("devices[%d].%s: this zramfs has no %s "
-			    "(block/zram%d/%s)", i, needs[k].key,
-			    needs[k].file, i, needs[k].file);
+			    "(block/zram%d/%s)",
+			    i, needs[k].key, needs[k].file, i, needs[k].file);
 			return -1;
 		}
 	if (zctl_read(mnt, i, "comp_algorithm", list, sizeof(list))) {
@@ -471,8 +470,8 @@ static int check_dev(const char *mnt, int i, const struct zcfg_dev *d)
 	for (k = 0; k < d->nr_recomp; k++)
 		if (!algorithm_offered(list, d->recomp[k].algorithm)) {
 			msg("devices[%d].recompression[%d].algorithm: %s is "
-			    "not one of: %s", i, k, d->recomp[k].algorithm,
-			    list);
+			    "not one of: %s",
+			    i, k, d->recomp[k].algorithm, list);
 			return -1;
 		}
 	if (d->backing_dev && stat(d->backing_dev, &sb)) {
@@ -500,7 +499,8 @@ static int check_dev(const char *mnt, int i, const struct zcfg_dev *d)
 		}
 		if (!stat(d->mount_point, &sb) && !S_ISDIR(sb.st_mode)) {
 			msg("devices[%d].filesystem.mount_point: %s is not a "
-			    "directory", i, d->mount_point);
+			    "directory",
+			    i, d->mount_point);
 			return -1;
 		}
 	}
@@ -519,8 +519,8 @@ static int put(const char *mnt, int i, const char *file, const char *key,
 	return ret;
 }
 
-static int put_u64(const char *mnt, int i, const char *file,
-		   const char *key, uint64_t v)
+static int put_u64(const char *mnt, int i, const char *file, const char *key,
+		   uint64_t v)
 {
 	char buf[32];
 
@@ -601,9 +601,9 @@ static int use_dev(struct state *st, int i, const struct zcfg_dev *d)
 	if (d->use == ZCFG_USE_NONE)
 		return 0;
 	zctl_image(st->mnt, i, image, sizeof(image));
-	ret = zctl_run((char *[]){ "losetup", "--direct-io=on",
-				   "--sector-size", "4096", "-f", "--show",
-				   image, NULL }, loop, sizeof(loop));
+	ret = zctl_run((char *[]){ "losetup", "--direct-io=on", "--sector-size",
+				   "4096", "-f", "--show", image, NULL },
+		       loop, sizeof(loop));
 	if (ret || strncmp(loop, "/dev/", 5)) {
 		msg("devices[%d]: losetup %s failed", i, image);
 		return -1;
@@ -650,8 +650,8 @@ static int use_dev(struct state *st, int i, const struct zcfg_dev *d)
 	s->mount_point = strdup(d->mount_point);
 	if (!s->mount_point || save_state(st))
 		return -1;
-	if (run((char *[]){ "mount", "-t", d->fs_type, "-o",
-			    d->mount_options, loop, d->mount_point, NULL })) {
+	if (run((char *[]){ "mount", "-t", d->fs_type, "-o", d->mount_options,
+			    loop, d->mount_point, NULL })) {
 		/* nothing mounted: only the directory is up's */
 		if (s->made_dir) {
 			rmdir(d->mount_point);
@@ -698,7 +698,8 @@ int zctl_up(const char *config, const char *mnt)
 		}
 		/* half gone since (a reboot of the daemon, a manual reset) */
 		msg("%s: the last up is no longer in effect; undoing what is "
-		    "left of it", st.mnt);
+		    "left of it",
+		    st.mnt);
 		if (undo_all(&st))
 			goto out_unlock;
 	} else if (access(st.path, F_OK) == 0) {

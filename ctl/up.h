@@ -17,7 +17,7 @@
 #ifndef ZRAMFS_CTL_UP_H
 #define ZRAMFS_CTL_UP_H
 
-#define ZCTL_STATE_DIR	"/run/zramfsctl"
+#define ZCTL_STATE_DIR "/run/zramfsctl"
 
 /* mnt overrides the config's mount when not NULL; exit status */
 int zctl_up(const char *config, const char *mnt);

@@ -21,7 +21,7 @@
 
 #include "fuzz/fuzz.h"
 
-#define RAM	(16ULL << 30)
+#define RAM (16ULL << 30)
 
 static void one_line(const char *err)
 {

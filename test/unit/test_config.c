@@ -15,18 +15,18 @@
 #include "config/sizeexpr.h"
 #include "test/unit/testhelp.h"
 
-#define K	1024ULL
-#define M	(K * K)
-#define G	(K * M)
-#define T	(K * G)
-#define RAM	(16 * G + 12345)	/* an odd MemTotal, as real ones are */
+#define K   1024ULL
+#define M   (K * K)
+#define G   (K * M)
+#define T   (K * G)
+#define RAM (16 * G + 12345) /* an odd MemTotal, as real ones are */
 
 struct expr_case {
 	const char *in;
 	uint64_t ram;
 	int ret;
-	uint64_t val;		/* or, on error, ... */
-	const char *err;	/* ... a part of the message */
+	uint64_t val;	 /* or, on error, ... */
+	const char *err; /* ... a part of the message */
 };
 
 static const struct expr_case expr_cases[] = {
@@ -37,8 +37,8 @@ static const struct expr_case expr_cases[] = {
 	{ "1M", RAM, 0, M, NULL },
 	{ "1G", RAM, 0, G, NULL },
 	{ "2T", RAM, 0, 2 * T, NULL },
-	{ "1P", RAM, 0, K * T, NULL },
-	{ "1E", RAM, 0, K * K * T, NULL },
+	{ "1P", RAM, 0, K *T, NULL },
+	{ "1E", RAM, 0, K *K *T, NULL },
 	{ "1.5G", RAM, 0, G + G / 2, NULL },
 	{ ".5M", RAM, 0, M / 2, NULL },
 	{ "ram", RAM, 0, RAM, NULL },
@@ -101,7 +101,7 @@ static void test_expr(void)
 			 (unsigned long long)c->ram);
 		if (c->ret) {
 			test_cond(name, ret == c->ret && v == 0xdead &&
-				  strstr(err, c->err));
+						strstr(err, c->err));
 			if (!strstr(err, c->err))
 				printf("  message: %s\n", err);
 		} else {
@@ -174,10 +174,10 @@ static void test_full(void)
 	test_cond("2 recompression algorithms", d->nr_recomp == 2);
 	test_cond("recompression[0]",
 		  !strcmp(d->recomp[0].algorithm, "lz4hc") &&
-		  !strcmp(d->recomp[0].params, "level=9"));
+			  !strcmp(d->recomp[0].params, "level=9"));
 	test_cond("recompression[1] without params",
 		  !strcmp(d->recomp[1].algorithm, "deflate") &&
-		  !d->recomp[1].params);
+			  !d->recomp[1].params);
 	test_cond("mem_limit expression", d->mem_limit == (int64_t)(RAM / 4));
 	test_cond("backing_dev", !strcmp(d->backing_dev, "/dev/vdb"));
 	test_cond("writeback_compressed", d->writeback_compressed == 1);
@@ -191,45 +191,47 @@ static void test_full(void)
 	test_cond("swap discard", !strcmp(d->swap_discard, "once"));
 	d = &cfg.devs[1];
 	test_cond("size in bytes", d->size == G);
-	test_cond("unset keys stay unset", !d->algorithm && !d->params &&
-		  !d->nr_recomp && d->mem_limit == -1 && !d->backing_dev &&
-		  d->writeback_compressed == -1 &&
-		  d->writeback_batch_size == -1 &&
-		  d->writeback_limit_enable == -1 &&
-		  d->writeback_limit == -1 && !d->policy &&
-		  d->evict_on_limit == -1);
+	test_cond("unset keys stay unset",
+		  !d->algorithm && !d->params && !d->nr_recomp &&
+			  d->mem_limit == -1 && !d->backing_dev &&
+			  d->writeback_compressed == -1 &&
+			  d->writeback_batch_size == -1 &&
+			  d->writeback_limit_enable == -1 &&
+			  d->writeback_limit == -1 && !d->policy &&
+			  d->evict_on_limit == -1);
 	test_cond("filesystem use", d->use == ZCFG_USE_FS);
 	test_cond("fs type", !strcmp(d->fs_type, "ext4"));
 	test_cond("mkfs options", !strcmp(d->mkfs_options[0], "-m") &&
-		  !strcmp(d->mkfs_options[1], "0") && !d->mkfs_options[2]);
+					  !strcmp(d->mkfs_options[1], "0") &&
+					  !d->mkfs_options[2]);
 	test_cond("mount point", !strcmp(d->mount_point, "/var/tmp/z"));
-	test_cond("mount options", !strcmp(d->mount_options,
-					   "discard,noatime"));
+	test_cond("mount options",
+		  !strcmp(d->mount_options, "discard,noatime"));
 	d = &cfg.devs[2];
 	test_cond("swap: true means discard=pages, default priority",
 		  d->use == ZCFG_USE_SWAP && d->swap_priority == -1 &&
-		  !strcmp(d->swap_discard, "pages"));
+			  !strcmp(d->swap_discard, "pages"));
 	d = &cfg.devs[3];
 	test_cond("filesystem mounts with discard by default",
-		  !strcmp(d->mount_options, "discard") &&
-		  d->mkfs_options && !d->mkfs_options[0]);
+		  !strcmp(d->mount_options, "discard") && d->mkfs_options &&
+			  !d->mkfs_options[0]);
 	zcfg_free(&cfg);
 
-	ret = zcfg_parse("{\"devices\": [{\"size\": \"1G\"}]}", "min.json",
-			 RAM, &cfg, err, sizeof(err));
+	ret = zcfg_parse("{\"devices\": [{\"size\": \"1G\"}]}", "min.json", RAM,
+			 &cfg, err, sizeof(err));
 	test_cond("minimal config: default mount, no use",
 		  !ret && !strcmp(cfg.mount, ZCFG_DEFAULT_MOUNT) &&
-		  cfg.devs[0].use == ZCFG_USE_NONE);
+			  cfg.devs[0].use == ZCFG_USE_NONE);
 	if (!ret)
 		zcfg_free(&cfg);
 }
 
 struct err_case {
 	const char *json;
-	const char *err;	/* the whole message, exactly */
+	const char *err; /* the whole message, exactly */
 };
 
-#define DEV(x)	"{\"devices\": [{\"size\": \"1G\", " x "}]}"
+#define DEV(x) "{\"devices\": [{\"size\": \"1G\", " x "}]}"
 
 static const struct err_case err_cases[] = {
 	{ "{", "t.json:1:1: string or '}' expected near end of file" },
@@ -311,7 +313,8 @@ static const struct err_case err_cases[] = {
 	{ DEV("\"writeback_limit\": \"-1\""),
 	  "t.json: devices[0].writeback_limit: unexpected '-' at column 1 "
 	  "in \"-1\"" },
-	{ DEV("\"policy\": 1"), "t.json: devices[0].policy: expected a string" },
+	{ DEV("\"policy\": 1"),
+	  "t.json: devices[0].policy: expected a string" },
 	{ DEV("\"evict_on_limit\": null"),
 	  "t.json: devices[0].evict_on_limit: expected true or false" },
 	{ DEV("\"swap\": true, \"filesystem\": {}"),
@@ -366,7 +369,7 @@ static void test_errors(void)
 				 sizeof(err));
 		snprintf(name, sizeof(name), "error: %s", c->err);
 		test_cond(name, ret == -EINVAL && !strcmp(err, c->err) &&
-			  cfg.nr_devs == 0x5a5a5a5a);
+					cfg.nr_devs == 0x5a5a5a5a);
 		if (strcmp(err, c->err))
 			printf("  got: %s\n", err);
 	}
@@ -388,8 +391,8 @@ static void test_load(void)
 	ret = write(fd, full, strlen(full)) != (ssize_t)strlen(full);
 	close(fd);
 	ret = ret ? -EIO : zcfg_load(path, RAM, &cfg, err, sizeof(err));
-	test_cond("load: the full config from a file", ret == 0 &&
-		  cfg.nr_devs == 4);
+	test_cond("load: the full config from a file",
+		  ret == 0 && cfg.nr_devs == 4);
 	if (!ret)
 		zcfg_free(&cfg);
 	unlink(path);
