@@ -9,8 +9,16 @@
 #   make soak       >= 10 GiB of swap traffic (not in CI)
 #   make bench      zramfs vs kernel zram vs raw FUSE, table + JSON
 #   make image      container image (Dockerfile) with docker or podman
+#   make install    binaries, man pages, systemd units, example config
+#                   (PREFIX=/usr/local, DESTDIR=)
 
 CC       ?= cc
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+DOCDIR   ?= $(PREFIX)/share/doc/zramfs
+SYSCONFDIR ?= /etc
 MNT      ?= /run/zramfs
 DISKSIZE ?= 1G
 SANITIZE ?=
@@ -39,16 +47,22 @@ override CFLAGS += -DHAVE_LZ4 -DHAVE_ZSTD $(shell pkg-config --cflags $(PKGS) 2>
 override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 LIB_SRCS := $(sort $(wildcard compress/*.c pool/*.c device/*.c control/*.c stats/*.c util/*.c \
-			fuse/*.c))
+			fuse/*.c config/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 HDRS     := $(wildcard */*.h)
+CTL_OBJS := $(patsubst %.c,%.o,$(wildcard ctl/*.c))
 UNIT_SRCS:= $(wildcard test/unit/test_*.c)
 UNIT_BINS:= $(UNIT_SRCS:.c=)
 
-all: zramfs
+all: zramfs zramfsctl
 
 zramfs: zramfs.o libzramfs.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the CLI: libsmartcols draws zramctl's table, raw and JSON shapes
+zramfsctl.o $(CTL_OBJS): override CFLAGS += $(shell pkg-config --cflags smartcols 2>/dev/null)
+zramfsctl: zramfsctl.o $(CTL_OBJS) libzramfs.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs smartcols 2>/dev/null) $(LDLIBS)
 
 %.o: %.c $(HDRS) Makefile
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -104,7 +118,38 @@ image:
 	@./scripts/image.sh $(IMAGE)
 .PHONY: image
 
-clean:
-	rm -rf zramfs *.o */*.o libzramfs.a $(UNIT_BINS) fuzz/out
+# units name /usr/local/sbin and /etc: rewritten to where things go
+UNITS    := zramfs.service zramfs-up.service
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 zramfs zramfsctl $(DESTDIR)$(SBINDIR)/
+	install -m 644 doc/zramfs.8 doc/zramfsctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 doc/zramfs.json.5 $(DESTDIR)$(MANDIR)/man5/
+	for u in $(UNITS); do \
+		sed -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+		    -e 's|/etc/zramfs.json|$(SYSCONFDIR)/zramfs.json|g' \
+		    etc/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 644 etc/zramfs.json $(DESTDIR)$(DOCDIR)/zramfs.json.example
+	install -m 644 etc/README.md $(DESTDIR)$(DOCDIR)/README.etc.md
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/zramfs.json ]; then \
+		echo "install: $(DESTDIR)$(SYSCONFDIR)/zramfs.json kept"; \
+	else \
+		install -D -m 644 etc/zramfs.json \
+			$(DESTDIR)$(SYSCONFDIR)/zramfs.json; \
+	fi
 
-.PHONY: all units deps run stop check format format-check check-asan check-tsan fuzz soak bench clean
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/zramfs $(DESTDIR)$(SBINDIR)/zramfsctl \
+		$(DESTDIR)$(MANDIR)/man8/zramfs.8 \
+		$(DESTDIR)$(MANDIR)/man8/zramfsctl.8 \
+		$(DESTDIR)$(MANDIR)/man5/zramfs.json.5 \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf zramfs zramfsctl *.o */*.o libzramfs.a $(UNIT_BINS) fuzz/out
+
+.PHONY: all units deps run stop check install uninstall format format-check check-asan check-tsan fuzz soak bench clean

@@ -34,6 +34,7 @@
 #include "device/zdev.h"
 #include "fuse/zfs.h"
 #include "util/harden.h"
+#include "util/sdnotify.h"
 #include "util/zlog.h"
 
 #define DEF_THREADS	16
@@ -326,6 +327,8 @@ int main(int argc, char *argv[])
 		harden_process();
 	zlog(LOG_INFO, "mounted at %s with %d device(s), %d worker threads",
 	     opts.mountpoint, zo.num_devices, zo.threads);
+	/* systemd Type=notify: requests queue until the loop serves them */
+	sd_notify_state("READY=1");
 	cfg = fuse_loop_cfg_create();
 	if (!cfg) {
 		zlog(LOG_ERR, "cannot create the loop configuration");

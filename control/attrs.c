@@ -527,6 +527,22 @@ STATS_SHOW(stat)
 STATS_SHOW(debug_stat)
 STATS_SHOW(bd_stat)
 
+/* every counter, named: zstats_json's object and a newline */
+static ssize_t stats_json_show(struct zdev *z, char *buf, size_t size)
+{
+	struct zstats s;
+	ssize_t ret;
+	char *text;
+
+	zdev_stats(z, &s);
+	text = zstats_json(&s);
+	if (!text)
+		return -ENOMEM;
+	ret = snprintf(buf, size, "%s\n", text);
+	free(text);
+	return ret < 0 || (size_t)ret >= size ? -E2BIG : ret;
+}
+
 static const struct zattr dev_attrs[] = {
 	{ "disksize", 0644, disksize_show, disksize_store, NULL },
 	{ "initstate", 0444, initstate_show, NULL, NULL },
@@ -557,6 +573,7 @@ static const struct zattr dev_attrs[] = {
 	{ "recomp_algorithm", 0644, recomp_algorithm_show,
 	  recomp_algorithm_store, NULL },
 	{ "recompress", 0200, NULL, recompress_store, NULL },
+	{ "stats.json", 0444, stats_json_show, NULL, NULL },
 };
 
 const struct zattr *zattr_dev_table(int *n)

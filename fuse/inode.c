@@ -22,6 +22,7 @@
 #include <fuse_lowlevel.h>
 
 #include "control/attrs.h"
+#include "control/rootattrs.h"
 #include "device/registry.h"
 #include "device/zdev.h"
 #include "fuse/inode.h"
@@ -32,6 +33,7 @@
 #define INO_CLASS	4
 #define INO_CONTROL	5
 #define INO_DEBUG	6
+#define INO_ROOT_ATTR	8	/* stats.json, metrics: 8..15 */
 #define INO_CLASS_ATTR	16
 #define DEV_BASE	0x10000ull
 #define DEV_STRIDE	64ull
@@ -43,7 +45,8 @@
 
 static struct timespec start_time;
 static const struct zattr *dev_attrs, *class_attrs, *debug_attrs;
-static int nr_dev_attrs, nr_class_attrs, nr_debug_attrs;
+static const struct zattr *root_attrs;
+static int nr_dev_attrs, nr_class_attrs, nr_debug_attrs, nr_root_attrs;
 
 void zino_init(void)
 {
@@ -51,8 +54,10 @@ void zino_init(void)
 	dev_attrs = zattr_dev_table(&nr_dev_attrs);
 	class_attrs = zattr_class_table(&nr_class_attrs);
 	debug_attrs = zattr_debug_table(&nr_debug_attrs);
+	root_attrs = zattr_root_table(&nr_root_attrs);
 	/* the device's block of inode numbers holds every file */
-	if (SUB_ATTR + nr_dev_attrs > SUB_DEBUG_DIR ||
+	if (INO_ROOT_ATTR + nr_root_attrs > INO_CLASS_ATTR ||
+	    SUB_ATTR + nr_dev_attrs > SUB_DEBUG_DIR ||
 	    SUB_DEBUG_ATTR + (unsigned long long)nr_debug_attrs > DEV_STRIDE)
 		abort();
 }
@@ -69,6 +74,10 @@ struct zino zino_decode(fuse_ino_t ino)
 
 	if (ino >= ZINO_ROOT && ino <= INO_DEBUG) {
 		n.kind = ZINO_DIR;
+	} else if (ino >= INO_ROOT_ATTR &&
+		   ino < INO_ROOT_ATTR + (fuse_ino_t)nr_root_attrs) {
+		n.kind = ZINO_ATTR;
+		n.attr = &root_attrs[ino - INO_ROOT_ATTR];
 	} else if (ino >= INO_CLASS_ATTR &&
 		   ino < INO_CLASS_ATTR + (fuse_ino_t)nr_class_attrs) {
 		n.kind = ZINO_ATTR;
@@ -178,6 +187,11 @@ fuse_ino_t zino_lookup(fuse_ino_t parent, const char *name)
 		if (fixed[f].parent == parent && !strcmp(name, fixed[f].name))
 			return fixed[f].ino;
 	switch (parent) {
+	case ZINO_ROOT:
+		for (i = 0; i < nr_root_attrs; i++)
+			if (!strcmp(name, root_attrs[i].name))
+				return INO_ROOT_ATTR + i;
+		return 0;
 	case INO_CONTROL:
 		for (i = 0; i < nr_class_attrs; i++)
 			if (!strcmp(name, class_attrs[i].name))
@@ -255,6 +269,10 @@ int zino_list(fuse_req_t req, fuse_ino_t dir, struct zino_dirbuf *b)
 		return ret;
 	switch (dir) {
 	case ZINO_ROOT:
+		for (i = 0; !ret && i < nr_root_attrs; i++)
+			ret = dir_add(req, b, root_attrs[i].name,
+				      INO_ROOT_ATTR + i, S_IFREG);
+		break;
 	case INO_CLASS:
 		break;
 	case INO_CONTROL:
@@ -294,6 +312,6 @@ int zino_list(fuse_req_t req, fuse_ino_t dir, struct zino_dirbuf *b)
 
 unsigned long zino_count(int nr_devs)
 {
-	return 6 + nr_class_attrs +
+	return 6 + nr_root_attrs + nr_class_attrs +
 	       (unsigned long)nr_devs * (3 + nr_dev_attrs + nr_debug_attrs);
 }

@@ -6,7 +6,8 @@
  * numbers exist only while the registry holds that device.
  *
  *   1 /            2 /dev        3 /block        4 /class
- *   5 /class/zram-control        6 /debug     16+k  class attribute k
+ *   5 /class/zram-control        6 /debug     8+k   root file k
+ *                                             16+k  class attribute k
  *   DEV_BASE + id*DEV_STRIDE + 0        /dev/zramN (the image)
  *                            + 1        /block/zramN/
  *                            + 2 + k    /block/zramN/<attribute k>

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run every built fuzz target of fuzz/out/ for SECONDS each.
-#   fuzz/run.sh [SECONDS] [target...]     (default: 60 s; parse attrs store)
+#   fuzz/run.sh [SECONDS] [target...]     (default: 60 s; parse attrs store config)
 # Corpus: fuzz/out/corpus_<name>, seeded from fuzz/seeds/<name>/.
 # Crash inputs: fuzz/out/crash-<name>-*, logs: fuzz/out/<name>.log.
 # Targets run in parallel when there are enough CPUs (FUZZ_JOBS=1 forces
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 SECS=${1:-60}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-parse attrs store}
+TARGETS=${*:-parse attrs store config}
 OUT=fuzz/out
 # stack-use-after-return finds dangling pointers into dead frames;
 # the caller's ASAN_OPTIONS come last and win

@@ -3,8 +3,9 @@
 # Does nothing when everything is present; needs root otherwise.
 set -e
 PKGS="build-essential pkg-config libfuse3-dev fuse3 liblz4-dev libzstd-dev
-libjansson-dev liblzo2-dev zlib1g-dev util-linux e2fsprogs fio jq
-clang libclang-rt-dev procps psmisc python3 python3-yaml"
+libjansson-dev libsmartcols-dev liblzo2-dev zlib1g-dev util-linux e2fsprogs fio jq
+clang libclang-rt-dev procps psmisc python3 python3-yaml
+python3-prometheus-client systemd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -1,9 +1,11 @@
 /*
  * zstats - kernel-format renderings (drivers/block/zram/zram_drv.c and
- * block/genhd.c part_stat_show) and a JSON rendering with jansson.
+ * block/genhd.c part_stat_show), JSON with jansson, Prometheus text.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <jansson.h>
 
@@ -62,12 +64,10 @@ ssize_t zstats_debug_stat(const struct zstats *s, char *buf, size_t size)
 		1, (ull)s->miss_free));
 }
 
-char *zstats_json(const struct zstats *s)
+/* every counter of one snapshot as a JSON object (new reference) */
+static json_t *stats_object(const struct zstats *s)
 {
-	json_t *o;
-	char *out;
-
-	o = json_pack("{s:i, s:s?, s:I, s:I,"
+	return json_pack("{s:i, s:s?, s:I, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I},"
@@ -113,9 +113,186 @@ char *zstats_json(const struct zstats *s)
 		"flush_ticks", (json_int_t)s->fl_ticks,
 		"debug_stat",
 		"miss_free", (json_int_t)s->miss_free);
+}
+
+char *zstats_json(const struct zstats *s)
+{
+	json_t *o = stats_object(s);
+	char *out;
+
 	if (!o)
 		return NULL;
 	out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
+	return out;
+}
+
+char *zstats_json_all(const struct zstats *s, const int *ids, int n)
+{
+	json_t *root, *devs, *o;
+	char name[32], *out = NULL;
+	int i;
+
+	root = json_object();
+	devs = json_object();
+	if (!root || !devs || json_object_set_new(root, "devices", devs)) {
+		json_decref(devs);
+		goto out_free;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "zram%d", ids[i]);
+		o = stats_object(&s[i]);
+		if (!o || json_object_set_new(devs, name, o))
+			goto out_free;
+	}
+	out = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+out_free:
+	json_decref(root);
+	return out;
+}
+
+/*
+ * Prometheus text exposition (format 0.0.4): one family per counter,
+ * `# HELP` and `# TYPE` once, then one sample per device labelled
+ * device="zramN".  Names follow the Prometheus conventions: base units
+ * in the name (_bytes, _pages, _sectors, _milliseconds), counters end
+ * in _total.  Families are emitted in one block each, as the format
+ * requires, so every device's snapshot is taken before rendering.
+ */
+struct metric {
+	const char *name;	/* after the "zramfs_" prefix */
+	const char *type;	/* "gauge" or "counter" */
+	size_t off;		/* of a uint64_t in struct zstats */
+	const char *help;
+};
+
+#define GAUGE(n, f, h)		{ n, "gauge", offsetof(struct zstats, f), h }
+#define COUNTER(n, f, h)	{ n "_total", "counter", \
+				  offsetof(struct zstats, f), h }
+
+static const struct metric metrics[] = {
+	GAUGE("disksize_bytes", disksize, "Size of the device (disksize)."),
+	GAUGE("orig_data_bytes", orig_data_size,
+	      "Uncompressed size of the data stored (mm_stat orig_data_size)."),
+	GAUGE("compr_data_bytes", compr_data_size,
+	      "Compressed size of the data stored (mm_stat compr_data_size)."),
+	GAUGE("mem_used_total_bytes", mem_used_total,
+	      "Memory allocated for the stored data, overhead and "
+	      "fragmentation included (mm_stat mem_used_total)."),
+	GAUGE("mem_limit_bytes", mem_limit,
+	      "Most memory the device may use, 0 for no limit "
+	      "(mm_stat mem_limit)."),
+	GAUGE("mem_used_max_bytes", mem_used_max,
+	      "Peak of mem_used_total (mm_stat mem_used_max)."),
+	GAUGE("same_pages", same_pages,
+	      "Pages stored as one repeated word, no memory allocated "
+	      "(mm_stat same_pages)."),
+	COUNTER("pages_compacted", pages_compacted,
+		"Pages freed by compaction (mm_stat pages_compacted)."),
+	GAUGE("huge_pages", huge_pages,
+	      "Incompressible pages stored whole (mm_stat huge_pages)."),
+	COUNTER("huge_pages_since", huge_pages_since,
+		"Incompressible pages stored since init "
+		"(mm_stat huge_pages_since)."),
+	COUNTER("failed_reads", failed_reads,
+		"Failed reads (io_stat failed_reads)."),
+	COUNTER("failed_writes", failed_writes,
+		"Failed writes (io_stat failed_writes)."),
+	COUNTER("invalid_io", invalid_io,
+		"Requests outside the device (io_stat invalid_io)."),
+	COUNTER("notify_free", notify_free,
+		"Pages freed by discard (io_stat notify_free)."),
+	COUNTER("miss_free", miss_free,
+		"Slot frees skipped (debug_stat miss_free)."),
+	GAUGE("bd_count_pages", bd_count,
+	      "4 KiB pages held on the backing device (bd_stat bd_count)."),
+	COUNTER("bd_reads_pages", bd_reads,
+		"4 KiB pages read from the backing device (bd_stat bd_reads)."),
+	COUNTER("bd_writes_pages", bd_writes,
+		"4 KiB pages written to the backing device "
+		"(bd_stat bd_writes)."),
+	COUNTER("read_ios", rd_ios, "Read requests completed (stat)."),
+	COUNTER("read_sectors", rd_sectors, "512-byte sectors read (stat)."),
+	COUNTER("read_ticks_milliseconds", rd_ticks,
+		"Time spent reading (stat)."),
+	COUNTER("write_ios", wr_ios, "Write requests completed (stat)."),
+	COUNTER("write_sectors", wr_sectors,
+		"512-byte sectors written (stat)."),
+	COUNTER("write_ticks_milliseconds", wr_ticks,
+		"Time spent writing (stat)."),
+	GAUGE("in_flight", in_flight, "Requests in progress (stat)."),
+	COUNTER("io_ticks_milliseconds", io_ticks,
+		"Time with requests in progress (stat)."),
+	COUNTER("time_in_queue_milliseconds", time_in_queue,
+		"Time requests spent in progress, summed (stat)."),
+	COUNTER("discard_ios", dc_ios, "Discard requests completed (stat)."),
+	COUNTER("discard_sectors", dc_sectors,
+		"512-byte sectors discarded (stat)."),
+	COUNTER("discard_ticks_milliseconds", dc_ticks,
+		"Time spent discarding (stat)."),
+	COUNTER("flush_ios", fl_ios, "Flush requests completed (stat)."),
+	COUNTER("flush_ticks_milliseconds", fl_ticks,
+		"Time spent flushing (stat)."),
+	GAUGE("meta_bytes", meta_bytes,
+	      "Memory of the per-page table (not in mem_used_total)."),
+};
+
+static uint64_t metric_value(const struct zstats *s, const struct metric *m)
+{
+	return *(const uint64_t *)((const char *)s + m->off);
+}
+
+/* label values escape backslash, double quote and newline */
+static void put_label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+char *zstats_prom(const struct zstats *s, const int *ids, int n,
+		  size_t *len)
+{
+	const struct metric *m;
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f;
+	int i;
+
+	f = open_memstream(&out, &size);
+	if (!f)
+		return NULL;
+	fputs("# HELP zramfs_initstate 1 once disksize is set (initstate).\n"
+	      "# TYPE zramfs_initstate gauge\n", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "zramfs_initstate{device=\"zram%d\"} %d\n", ids[i],
+			s[i].initstate);
+	fputs("# HELP zramfs_comp_algorithm_info The selected compression "
+	      "algorithm (comp_algorithm), as a label.\n"
+	      "# TYPE zramfs_comp_algorithm_info gauge\n", f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "zramfs_comp_algorithm_info{device=\"zram%d\","
+			"algorithm=\"", ids[i]);
+		put_label(f, s[i].comp_algorithm ? s[i].comp_algorithm : "");
+		fputs("\"} 1\n", f);
+	}
+	for (m = metrics; m < metrics + sizeof(metrics) / sizeof(*m); m++) {
+		fprintf(f, "# HELP zramfs_%s %s\n# TYPE zramfs_%s %s\n",
+			m->name, m->help, m->name, m->type);
+		for (i = 0; i < n; i++)
+			fprintf(f, "zramfs_%s{device=\"zram%d\"} %llu\n",
+				m->name, ids[i],
+				(ull)metric_value(&s[i], m));
+	}
+	if (fclose(f)) {
+		free(out);
+		return NULL;
+	}
+	*len = size;
 	return out;
 }

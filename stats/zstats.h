@@ -4,7 +4,9 @@
  * The device fills a struct zstats under its init lock; every file that
  * shows counters (mm_stat, io_stat, bd_stat, stat, debug_stat, JSON) is
  * rendered from one snapshot, so two renderings of it cannot disagree.
- * Formats are the kernel's, byte for byte.
+ * Formats are the kernel's, byte for byte.  The files covering every
+ * device (stats.json and metrics at the mount root) take all snapshots
+ * first, then render them together.
  */
 #ifndef ZRAMFS_ZSTATS_H
 #define ZRAMFS_ZSTATS_H
@@ -59,5 +61,16 @@ ssize_t zstats_stat(const struct zstats *s, char *buf, size_t size);
 ssize_t zstats_debug_stat(const struct zstats *s, char *buf, size_t size);
 /* JSON object of every counter (named as in the admin guide); malloc'd */
 char *zstats_json(const struct zstats *s);
+/*
+ * n devices' snapshots s[i] of zram<ids[i]>: {"devices": {"zramN":
+ * <zstats_json's object>, ...}}; malloc'd, NULL on no memory.
+ */
+char *zstats_json_all(const struct zstats *s, const int *ids, int n);
+/*
+ * The same as Prometheus text (zramfs_<counter>{device="zramN"} value);
+ * malloc'd, its length in *len; NULL on no memory.
+ */
+char *zstats_prom(const struct zstats *s, const int *ids, int n,
+		  size_t *len);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "control/rootattrs.h"
 #include "device/registry.h"
 #include "fuse/inode.h"
 #include "test/unit/testhelp.h"
@@ -106,11 +107,13 @@ static void check_dir(const char *path, fuse_ino_t dir, fuse_ino_t parent,
 int main(void)
 {
 	fuse_ino_t dev, block, class, control, zram0, zram1, debug, dbg0;
-	int nr_dev_attrs, nr_class_attrs, nr_debug_attrs;
+	int nr_dev_attrs, nr_class_attrs, nr_root_attrs, nr_debug_attrs;
+	fuse_ino_t stats, metrics;
 	struct stat st;
 
 	zattr_dev_table(&nr_dev_attrs);
 	zattr_class_table(&nr_class_attrs);
+	zattr_root_table(&nr_root_attrs);
 	zattr_debug_table(&nr_debug_attrs);
 	zino_init();
 	test_cond("two devices", zreg_add() == 0 && zreg_add() == 1);
@@ -128,7 +131,20 @@ int main(void)
 	test_cond("no leading zeros", !zino_lookup(block, "zram01"));
 	test_cond("no zram-1", !zino_lookup(block, "zram-1"));
 
-	check_dir("/", ZINO_ROOT, ZINO_ROOT, 4);
+	/* dev, block, class, debug and the files covering every device */
+	check_dir("/", ZINO_ROOT, ZINO_ROOT, 4 + nr_root_attrs);
+	stats = zino_lookup(ZINO_ROOT, "stats.json");
+	metrics = zino_lookup(ZINO_ROOT, "metrics");
+	test_cond("root files: stats.json and metrics", nr_root_attrs == 2 &&
+		  stats && metrics && stats != metrics);
+	test_cond("stats.json decodes as a root file",
+		  zino_decode(stats).kind == ZINO_ATTR &&
+		  zino_decode(stats).dev == -1 &&
+		  !strcmp(zino_decode(stats).attr->name, "stats.json"));
+	test_cond("metrics stats as a 0444 file",
+		  !zino_stat(metrics, &st) && st.st_mode == (S_IFREG | 0444));
+	test_cond("no root file under /block",
+		  !zino_lookup(block, "metrics"));
 	debug = zino_lookup(ZINO_ROOT, "debug");
 	dbg0 = zino_lookup(debug, "zram0");
 	test_cond("debug/zram0 found", debug && dbg0 && dbg0 != zram0);
@@ -160,7 +176,8 @@ int main(void)
 	test_cond("an inode past the last device is nothing",
 		  zino_decode((fuse_ino_t)1 << 62).kind == ZINO_NONE);
 	test_cond("statfs counts inodes",
-		  zino_count(2) == 6 + (unsigned long)nr_class_attrs +
+		  zino_count(2) == 6 + (unsigned long)nr_root_attrs +
+		  nr_class_attrs +
 		  2ul * (3 + nr_dev_attrs + nr_debug_attrs));
 
 	test_cond("remove zram1", zreg_remove(1) == 0);

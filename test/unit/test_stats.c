@@ -357,6 +357,201 @@ static void test_json(void)
 	free(text);
 }
 
+/* every device's object under "devices", keyed zramN, equals zstats_json */
+static void test_json_all(void)
+{
+	struct zstats s[3] = { { 0 } };
+	int ids[3] = { 0, 7, 1023 };
+	json_error_t err;
+	json_t *o, *devs, *d, *one;
+	char name[64], *text, *single;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		s[i].orig_data_size = 4096ULL * (i + 1);
+		s[i].bd_count = 10 + i;
+		s[i].initstate = i & 1;
+		s[i].comp_algorithm = i ? "zstd" : NULL;
+	}
+	text = zstats_json_all(s, ids, 3);
+	o = text ? json_loads(text, 0, &err) : NULL;
+	test_cond("zstats_json_all parses back", json_is_object(o));
+	devs = json_object_get(o, "devices");
+	test_cond("json_all has devices with 3 entries",
+		  json_is_object(devs) && json_object_size(devs) == 3);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "zram%d", ids[i]);
+		d = json_object_get(devs, name);
+		single = zstats_json(&s[i]);
+		one = single ? json_loads(single, 0, &err) : NULL;
+		snprintf(name, sizeof(name),
+			 "json_all zram%d equals zstats_json of it", ids[i]);
+		test_cond(name, d && one && json_equal(d, one));
+		json_decref(one);
+		free(single);
+	}
+	json_decref(o);
+	free(text);
+
+	text = zstats_json_all(s, ids, 0);
+	test_cond("json_all of no devices", text &&
+		  !strcmp(text, "{\"devices\":{}}"));
+	free(text);
+}
+
+struct pkey {
+	const char *name;	/* Prometheus name, zramfs_ prefix left off */
+	const char *type;
+	size_t off;
+};
+
+#define PK(n, t, field)	{ n, t, offsetof(struct zstats, field) }
+
+/* every uint64_t counter of struct zstats and its metric */
+static const struct pkey pkeys[] = {
+	PK("disksize_bytes", "gauge", disksize),
+	PK("meta_bytes", "gauge", meta_bytes),
+	PK("orig_data_bytes", "gauge", orig_data_size),
+	PK("compr_data_bytes", "gauge", compr_data_size),
+	PK("mem_used_total_bytes", "gauge", mem_used_total),
+	PK("mem_limit_bytes", "gauge", mem_limit),
+	PK("mem_used_max_bytes", "gauge", mem_used_max),
+	PK("same_pages", "gauge", same_pages),
+	PK("pages_compacted_total", "counter", pages_compacted),
+	PK("huge_pages", "gauge", huge_pages),
+	PK("huge_pages_since_total", "counter", huge_pages_since),
+	PK("failed_reads_total", "counter", failed_reads),
+	PK("failed_writes_total", "counter", failed_writes),
+	PK("invalid_io_total", "counter", invalid_io),
+	PK("notify_free_total", "counter", notify_free),
+	PK("miss_free_total", "counter", miss_free),
+	PK("bd_count_pages", "gauge", bd_count),
+	PK("bd_reads_pages_total", "counter", bd_reads),
+	PK("bd_writes_pages_total", "counter", bd_writes),
+	PK("read_ios_total", "counter", rd_ios),
+	PK("read_sectors_total", "counter", rd_sectors),
+	PK("read_ticks_milliseconds_total", "counter", rd_ticks),
+	PK("write_ios_total", "counter", wr_ios),
+	PK("write_sectors_total", "counter", wr_sectors),
+	PK("write_ticks_milliseconds_total", "counter", wr_ticks),
+	PK("in_flight", "gauge", in_flight),
+	PK("io_ticks_milliseconds_total", "counter", io_ticks),
+	PK("time_in_queue_milliseconds_total", "counter", time_in_queue),
+	PK("discard_ios_total", "counter", dc_ios),
+	PK("discard_sectors_total", "counter", dc_sectors),
+	PK("discard_ticks_milliseconds_total", "counter", dc_ticks),
+	PK("flush_ios_total", "counter", fl_ios),
+	PK("flush_ticks_milliseconds_total", "counter", fl_ticks),
+};
+
+/* the line starting with prefix, or NULL; *count gets how many do */
+static const char *find_line(const char *text, const char *prefix,
+			     int *count)
+{
+	const char *p = text, *hit = NULL;
+	size_t n = strlen(prefix);
+
+	*count = 0;
+	while (p && *p) {
+		if (!strncmp(p, prefix, n)) {
+			if (!hit)
+				hit = p;
+			(*count)++;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return hit;
+}
+
+static void test_prom(void)
+{
+	struct zstats s[2] = { { 0 } };
+	int ids[2] = { 0, 12 };
+	char want[256], name[256], *text;
+	const char *type_at, *help_at, *sample_at;
+	bool grammar = true;
+	size_t len = 0, i;
+	int d, cnt, lines = 0;
+	const char *p;
+
+	for (d = 0; d < 2; d++) {
+		for (i = 0; i < sizeof(pkeys) / sizeof(pkeys[0]); i++)
+			*field(&s[d], pkeys[i].off) = 1000 * (d + 1) + i;
+		s[d].comp_algorithm = d ? "lz4" : "zstd";
+		s[d].initstate = 1 - d;
+	}
+	s[1].orig_data_size = 1ULL << 40;	/* beyond 32 bits */
+	text = zstats_prom(s, ids, 2, &len);
+	test_cond("zstats_prom returns text", text && len == strlen(text));
+	if (!text)
+		return;
+	test_cond("prom text ends with a newline", len && text[len - 1] == '\n');
+
+	/* every line: a comment, or name{labels} value */
+	for (p = text; *p; p = strchr(p, '\n') + 1) {
+		const char *e = strchr(p, '\n');
+		unsigned long long v;
+		char mname[128];
+
+		lines++;
+		if (*p == '#') {
+			if (strncmp(p, "# HELP zramfs_", 14) &&
+			    strncmp(p, "# TYPE zramfs_", 14))
+				grammar = false;
+			continue;
+		}
+		if (sscanf(p, "%127[a-z_]{device=\"zram%*d\"%*[^}]} %llu", mname,
+			   &v) != 2 && sscanf(p, "%127[a-z_]{device=\"zram%*d\"} "
+					      "%llu", mname, &v) != 2)
+			grammar = false;
+		if (!e)
+			break;
+	}
+	test_cond("every prom line is a comment or a labelled sample",
+		  grammar && lines > 0);
+
+	for (i = 0; i < sizeof(pkeys) / sizeof(pkeys[0]); i++) {
+		const struct pkey *k = &pkeys[i];
+
+		snprintf(want, sizeof(want), "# TYPE zramfs_%s %s\n", k->name,
+			 k->type);
+		type_at = find_line(text, want, &cnt);
+		snprintf(name, sizeof(name), "prom %s: one TYPE %s", k->name,
+			 k->type);
+		test_cond(name, type_at && cnt == 1);
+		snprintf(want, sizeof(want), "# HELP zramfs_%s ", k->name);
+		help_at = find_line(text, want, &cnt);
+		snprintf(name, sizeof(name), "prom %s: one HELP before TYPE",
+			 k->name);
+		test_cond(name, help_at && cnt == 1 && help_at < type_at);
+		for (d = 0; d < 2; d++) {
+			snprintf(want, sizeof(want),
+				 "zramfs_%s{device=\"zram%d\"} %llu\n",
+				 k->name, ids[d],
+				 (unsigned long long)*field(&s[d], k->off));
+			sample_at = find_line(text, want, &cnt);
+			snprintf(name, sizeof(name),
+				 "prom %s zram%d equals its counter", k->name,
+				 ids[d]);
+			test_cond(name, sample_at && cnt == 1 &&
+				  sample_at > type_at);
+		}
+	}
+	find_line(text, "zramfs_comp_algorithm_info{device=\"zram12\","
+		  "algorithm=\"lz4\"} 1\n", &cnt);
+	test_cond("prom comp_algorithm_info labels the algorithm", cnt == 1);
+	find_line(text, "zramfs_initstate{device=\"zram0\"} 1\n", &cnt);
+	test_cond("prom initstate", cnt == 1);
+	free(text);
+
+	text = zstats_prom(s, ids, 0, &len);
+	test_cond("prom of no devices is only comments",
+		  text && !strstr(text, "{device="));
+	free(text);
+}
+
 int main(void)
 {
 	test_mm_stat();
@@ -365,5 +560,7 @@ int main(void)
 	test_stat();
 	test_debug_stat();
 	test_json();
+	test_json_all();
+	test_prom();
 	return test_report();
 }
