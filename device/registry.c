@@ -144,12 +144,17 @@ void zreg_clear(void)
 	struct zdev *z;
 	int id;
 
+	/*
+	 * Called once no operation can run any more (the session is gone):
+	 * references still counted are those of handles the kernel never
+	 * released (an aborted connection), and die with the session.
+	 */
 	for (id = 0; id < ZREG_MAX_DEVICES; id++) {
 		pthread_mutex_lock(&reg_lock);
 		z = slots[id];
 		slots[id] = NULL;
 		pthread_mutex_unlock(&reg_lock);
 		if (z)
-			zreg_put(z);
+			zdev_destroy(z);
 	}
 }

@@ -27,7 +27,8 @@ void zreg_close(struct zdev *z);
 int zreg_list(int *ids, int max);
 /* true if any image is open; fills busy ids into ids[max] */
 int zreg_busy(int *ids, int max);
-/* remove every device (at unmount): they must be idle */
+/* free every device, referenced or not: only once no FUSE operation
+ * can run any more (after the session is destroyed) */
 void zreg_clear(void);
 
 #endif
