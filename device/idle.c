@@ -18,8 +18,8 @@
 
 int zdev_mark_idle(struct zdev *z, bool all, uint64_t age)
 {
-	uint64_t index, next, nr;
 	uint32_t now = zpage_now();
+	uint64_t index;
 	struct zentry *e;
 	int ret = 0;
 
@@ -28,16 +28,8 @@ int zdev_mark_idle(struct zdev *z, bool all, uint64_t age)
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	nr = z->table.nr_pages;
-	for (index = 0; index < nr; index++) {
-		if (!(index & (ZT_CHUNK_PAGES - 1))) {
-			next = ztable_next_chunk(&z->table, index);
-			if (next > index) {
-				index = next - 1;
-				continue;
-			}
-		}
-		e = ztable_peek(&z->table, index);
+	for (index = 0; (e = ztable_walk(&z->table, &index, z->table.nr_pages));
+	     index++) {
 		zentry_lock(e);
 		if (zentry_allocated(e) && !zentry_test(e, ZE_SAME | ZE_WB)) {
 			/* idle: last access older than now - age */
@@ -72,7 +64,7 @@ int zdev_pp_check(struct zdev *z, bool need_backing, uint64_t *nr_pages)
 
 ssize_t zdev_block_state(struct zdev *z, char **out)
 {
-	uint64_t index, next, nr, stored;
+	uint64_t index, stored;
 	size_t len = 0, cap;
 	struct zentry *e;
 	uint32_t f, atime;
@@ -93,16 +85,8 @@ ssize_t zdev_block_state(struct zdev *z, char **out)
 	ret = -ENOMEM;
 	if (!buf)
 		goto out_unlock;
-	nr = z->table.nr_pages;
-	for (index = 0; index < nr; index++) {
-		if (!(index & (ZT_CHUNK_PAGES - 1))) {
-			next = ztable_next_chunk(&z->table, index);
-			if (next > index) {
-				index = next - 1;
-				continue;
-			}
-		}
-		e = ztable_peek(&z->table, index);
+	for (index = 0; (e = ztable_walk(&z->table, &index, z->table.nr_pages));
+	     index++) {
 		zentry_lock(e);
 		f = e->flags;
 		atime = e->atime;

@@ -39,19 +39,12 @@ int zpp_scan(struct zdev *z, struct zpp *pp, uint64_t lo, uint64_t hi,
 	     bool (*pick)(const struct zentry *e, const void *arg),
 	     const void *arg)
 {
-	uint64_t index, next;
 	struct zentry *e;
+	uint64_t index;
 	int ret = 0;
 
-	for (index = lo; index < hi && !ret; index++) {
-		if (!(index & (ZT_CHUNK_PAGES - 1)) || index == lo) {
-			next = ztable_next_chunk(&z->table, index);
-			if (next > index) {
-				index = next - 1;
-				continue;
-			}
-		}
-		e = ztable_peek(&z->table, index);
+	for (index = lo; !ret && (e = ztable_walk(&z->table, &index, hi));
+	     index++) {
 		zentry_lock(e);
 		if (zentry_allocated(e) && !zentry_test(e, ZE_PP) &&
 		    pick(e, arg)) {

@@ -57,6 +57,25 @@ struct zentry *ztable_peek(struct ztable *t, uint64_t index);
 struct zentry *ztable_get(struct ztable *t, uint64_t index);
 /* first index >= from whose chunk exists, or nr_pages */
 uint64_t ztable_next_chunk(struct ztable *t, uint64_t from);
+/*
+ * Walk the entries of [*index, hi) whose chunks exist (never-written
+ * chunks are skipped whole): the entry at *index or the first after it,
+ * with *index moved there; NULL at hi.
+ *   for (i = lo; (e = ztable_walk(t, &i, hi)); i++)
+ */
+static inline struct zentry *ztable_walk(struct ztable *t, uint64_t *index,
+					 uint64_t hi)
+{
+	uint64_t next;
+
+	if (*index >= hi)
+		return NULL;
+	next = ztable_next_chunk(t, *index);
+	if (next >= hi)
+		return NULL;
+	*index = next;
+	return ztable_peek(t, next);
+}
 /* bytes of metadata held */
 uint64_t ztable_mem_bytes(struct ztable *t);
 
