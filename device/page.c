@@ -57,7 +57,9 @@ uint32_t zpage_now(void)
 static void accessed(struct zentry *e)
 {
 	e->atime = zpage_now();
-	zentry_clear(e, ZE_IDLE);
+	/* an atomic RMW only when there is a mark to clear */
+	if (zentry_test(e, ZE_IDLE))
+		zentry_clear(e, ZE_IDLE);
 }
 
 /* word i of a page at any alignment (memcpy compiles to one load) */
@@ -102,8 +104,9 @@ void zpage_free_slot(struct zdev *z, struct zentry *e)
 {
 	struct zdev_counters *c = &z->stats;
 
-	zentry_set_bits(e, ZE_IDLE | ZE_INCOMPRESSIBLE | ZE_PP | ZE_PRIO_MASK,
-			0);
+	if (zentry_test(e, ZE_IDLE | ZE_INCOMPRESSIBLE | ZE_PP | ZE_PRIO_MASK))
+		zentry_set_bits(e, ZE_IDLE | ZE_INCOMPRESSIBLE | ZE_PP |
+				ZE_PRIO_MASK, 0);
 	if (zentry_test(e, ZE_SAME)) {
 		zentry_clear(e, ZE_SAME);
 		c->same_pages--;
@@ -208,7 +211,7 @@ int zpage_read_pages(struct zdev *z, uint64_t index, unsigned int n,
 
 	if (n > RUN_MAX)
 		n = RUN_MAX;
-	if (n > 1 && !((uintptr_t)dst & (ZPAGE_SIZE - 1))) {
+	if (n > 1 && z->backing && !((uintptr_t)dst & (ZPAGE_SIZE - 1))) {
 		for (; run < n; run++) {
 			e[run] = ztable_peek(&z->table, index + run);
 			if (!e[run])
