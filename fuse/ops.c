@@ -7,8 +7,10 @@
  * sizes are never stale after disksize or reset and removed devices
  * vanish at once.  The image is served with direct I/O: no uncompressed
  * copy sits in the page cache.  Each open of a readable control file
- * takes one snapshot of its show() (struct ctl_handle): one `cat hot_add`
- * adds one device, and reads at any offset see one consistent text.
+ * takes one snapshot of its show() (struct ctl_handle) at its first read,
+ * as sysfs calls show() on the first read, not at open: one `cat hot_add`
+ * adds one device, an open without a read adds none, and reads at any
+ * offset see one consistent text.
  */
 #define FUSE_USE_VERSION 314
 
@@ -16,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +36,12 @@
 #include "util/harden.h"
 #include "util/page.h"
 
-/* an open control file: one snapshot for reads */
+/* an open control file: one snapshot for reads, taken by the first */
 struct ctl_handle {
 	const struct zattr *attr;
 	struct zdev *dev;		/* referenced, NULL for class files */
+	pthread_mutex_t lock;		/* orders the first reads */
+	bool shown;			/* protected by lock; then fixed */
 	ssize_t len;			/* snapshot length or -errno */
 	char *text;			/* buf, or show_alloc's text */
 	char buf[ZATTR_BUF_SIZE];
@@ -242,7 +247,22 @@ static void free_handle(struct ctl_handle *h)
 		zreg_put(h->dev);
 	if (h->text != h->buf)
 		free(h->text);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
+}
+
+/* the first read of an open control file calls show(), later ones not */
+static void snapshot(struct ctl_handle *h)
+{
+	pthread_mutex_lock(&h->lock);
+	if (!h->shown) {
+		if (h->attr->show_alloc)
+			h->len = h->attr->show_alloc(h->dev, &h->text);
+		else
+			h->len = h->attr->show(h->dev, h->buf, sizeof(h->buf));
+		h->shown = true;
+	}
+	pthread_mutex_unlock(&h->lock);
 }
 
 static void open_attr(fuse_req_t req, struct zino *n,
@@ -274,12 +294,10 @@ static void open_attr(fuse_req_t req, struct zino *n,
 	}
 	h->attr = n->attr;
 	h->dev = z;
+	pthread_mutex_init(&h->lock, NULL);
+	h->shown = false;
 	h->len = 0;
 	h->text = h->buf;
-	if (acc != O_WRONLY && n->attr->show_alloc)
-		h->len = n->attr->show_alloc(z, &h->text);
-	else if (acc != O_WRONLY)
-		h->len = n->attr->show(z, h->buf, sizeof(h->buf));
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
 	if (fuse_reply_open(req, fi) == -ENOENT)
@@ -354,6 +372,7 @@ static void zfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	h = (struct ctl_handle *)(uintptr_t)fi->fh;
+	snapshot(h);
 	if (h->len < 0)
 		fuse_reply_err(req, -h->len);
 	else if (off >= h->len)
