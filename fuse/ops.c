@@ -458,6 +458,57 @@ static void zfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		fuse_reply_lseek(req, ret);
 }
 
+/* -- what sysfs refuses ---------------------------------------------------- */
+
+/*
+ * The tree changes only through hot_add and hot_remove.  As on sysfs
+ * (kernfs has none of these operations, so the VFS answers): creating a
+ * file by open(O_CREAT) is EACCES, every other change to the namespace
+ * EPERM.  Without these, FUSE would answer ENOSYS.
+ */
+static void zfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       mode_t mode, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EACCES);
+}
+
+static void zfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, dev_t rdev)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void zfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void zfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+			const char *name)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void zfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		     const char *newname)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+/* unlink and rmdir */
+static void zfs_remove(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void zfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       fuse_ino_t newparent, const char *newname,
+		       unsigned int flags)
+{
+	fuse_reply_err(req, EPERM);
+}
+
 /* -- the connection -------------------------------------------------------- */
 
 static void zfs_init(void *userdata, struct fuse_conn_info *conn)
@@ -490,4 +541,12 @@ const struct fuse_lowlevel_ops zfs_ops = {
 	.fallocate	= zfs_fallocate,
 	.lseek		= zfs_lseek,
 	.statfs		= zfs_statfs,
+	.create		= zfs_create,
+	.mknod		= zfs_mknod,
+	.mkdir		= zfs_mkdir,
+	.symlink	= zfs_symlink,
+	.link		= zfs_link,
+	.unlink		= zfs_remove,
+	.rmdir		= zfs_remove,
+	.rename		= zfs_rename,
 };

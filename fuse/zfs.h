@@ -48,6 +48,8 @@ int zfs_setup(const struct zfs_config *cfg);
  * fsync, fallocate, lseek
  *		images only: flush, discard (PUNCH_HOLE, ZERO_RANGE),
  *		SEEK_DATA / SEEK_HOLE
+ * create, mknod, mkdir, symlink, link, unlink, rmdir, rename
+ *		refused as sysfs refuses them: EACCES for create, EPERM
  */
 extern const struct fuse_lowlevel_ops zfs_ops;
 
