@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,6 +36,7 @@
 #include "fuse/zfs.h"
 #include "util/harden.h"
 #include "util/page.h"
+#include "util/zlog.h"
 
 /* an open control file: one snapshot for reads, taken by the first */
 struct ctl_handle {
@@ -383,6 +385,45 @@ static void zfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			   size : (size_t)(h->len - off));
 }
 
+/*
+ * -d: a refused control-file write is logged with the file, what was
+ * written (escaped, cut at 80 bytes), the errno and its reason.  Image
+ * I/O never comes here.
+ */
+static void log_refused(const struct ctl_handle *h, const char *buf,
+			size_t size, int err)
+{
+	const char *why = zattr_why(h->attr, h->dev, err);
+	const char *name = strerrorname_np(err);
+	char in[4 * 80 + 1], path[80];
+	size_t i, o = 0;
+
+	for (i = 0; i < size && i < 80; i++) {
+		unsigned char c = buf[i];
+
+		if (c == '\n')
+			o += sprintf(in + o, "\\n");
+		else if (c == '\t')
+			o += sprintf(in + o, "\\t");
+		else if (c == '"' || c == '\\')
+			o += sprintf(in + o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			o += sprintf(in + o, "\\x%02x", c);
+		else
+			in[o++] = c;
+	}
+	in[o] = '\0';
+	if (h->dev)
+		snprintf(path, sizeof(path), "block/zram%d/%s",
+			 zdev_id(h->dev), h->attr->name);
+	else
+		snprintf(path, sizeof(path), "class/zram-control/%s",
+			 h->attr->name);
+	zlog(LOG_DEBUG, "write to %s refused: \"%s\"%s (%zu bytes): %s (%s)"
+	     "%s%s", path, in, size > 80 ? "..." : "", size,
+	     name ? name : "?", strerror(err), why[0] ? ": " : "", why);
+}
+
 static void zfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		      size_t size, off_t off, struct fuse_file_info *fi)
 {
@@ -398,6 +439,8 @@ static void zfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		ret = h->attr->store(h->dev, buf, size);
 		if (ret > 0 && (size_t)ret > size)
 			ret = size;
+		if (ret < 0 && zlog_debug())
+			log_refused(h, buf, size, -ret);
 	}
 	if (ret < 0)
 		fuse_reply_err(req, -ret);
