@@ -250,7 +250,7 @@ static int open_pidfile(const char *opt)
 		errno = ENAMETOOLONG;
 		goto out_err;
 	}
-	pid_fd = open(pid_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	pid_fd = open(pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (pid_fd < 0)
 		goto out_err;
 	return 0;
