@@ -263,6 +263,7 @@ int zmnt_prepare(const char *arg, char *real, bool fix)
 	struct zmnt m;
 	struct stat st;
 	int i, n, ret;
+	bool top;
 
 	if (!realpath(arg, real)) {
 		if (errno != ENOTCONN) {
@@ -294,21 +295,28 @@ int zmnt_prepare(const char *arg, char *real, bool fix)
 			arg);
 		return -1;
 	}
-	if (zmnt_at(NULL, real, &m) == 1) {
+	top = zmnt_at(NULL, real, &m) == 1;
+	if (top && zmnt_is_zramfs(&m)) {
 		fprintf(stderr, "zramfs: mountpoint %s is already a mount point: "
-			"%s (%s) is mounted there%s; unmount it first or "
-			"choose another directory\n", arg, m.source, m.fstype,
-			zmnt_is_zramfs(&m) ? ", a live zramfs" : "");
+			"%s (%s) is mounted there, a live zramfs; a second one "
+			"would hide it and its images: unmount it first or "
+			"choose another directory\n", arg, m.source, m.fstype);
 		return -1;
 	}
-	if (zmnt_holding(NULL, real, &m) == 1 && zmnt_is_zramfs(&m)) {
+	if (!top && zmnt_holding(NULL, real, &m) == 1 && zmnt_is_zramfs(&m)) {
 		fprintf(stderr, "zramfs: mountpoint %s is inside the zramfs "
 			"mount at %s; choose a directory outside it\n", arg,
 			m.point);
 		return -1;
 	}
+	/* a volume (Kubernetes mounts one at the mountPath) is fine */
 	n = count_entries(real);
-	if (n)
+	if (n && top)
+		fprintf(stderr, "zramfs: warning: mountpoint %s is a mount point "
+			"of %s (%s) holding %d entr%s: hidden while zramfs is "
+			"mounted over it\n", arg, m.source, m.fstype, n,
+			n == 1 ? "y" : "ies");
+	else if (n)
 		fprintf(stderr, "zramfs: warning: mountpoint %s is not empty: "
 			"its %d entr%s hidden while zramfs is mounted\n", arg,
 			n, n == 1 ? "y is" : "ies are");

@@ -2,10 +2,13 @@
  * mnt - the mount table (/proc/self/mountinfo) and the checks the daemon
  * makes on its mountpoint before mounting.
  *
- * A mountpoint is refused when it is not a directory, when something is
- * mounted there already (a second zramfs would hide the live one and
- * every image attached to it), or when it lies inside a zramfs mount; a
- * non-empty directory is mounted over with a warning.  A dead zramfs
+ * A mountpoint is refused when it is not a directory, when a live zramfs
+ * is mounted there already (a second one would hide it and every image
+ * attached to it), or when it lies inside a zramfs mount.  Another
+ * filesystem mounted there is mounted over: a Kubernetes volume is a
+ * mount at the container's mountPath, and that is where the sidecar's
+ * zramfs goes.  Files hidden by the mount (a non-empty directory or
+ * filesystem) are warned about.  A dead zramfs
  * mount (its daemon killed: every access fails with ENOTCONN) at exactly
  * that path is detached (umount2 MNT_DETACH) and the path then used: a
  * dead FUSE mount serves nothing and holds nothing but its place.

@@ -1,10 +1,12 @@
 #!/bin/bash
 # mountpoint.sh - what the daemon checks before it mounts: not a directory
 # or missing (refused, with every bad -o option reported in the same run),
-# already a mount point or inside a zramfs mount (refused, naming what is
-# there: a second zramfs must not hide a live one), non-empty (a warning);
-# a dead zramfs mount left by a killed daemon is lazily unmounted and the
-# path used again.
+# a live zramfs already mounted there or a path inside a zramfs mount
+# (refused, naming what is there: a second zramfs must not hide a live
+# one), another filesystem there (mounted over, as a Kubernetes volume
+# is; a warning if it holds files), non-empty (a warning); a dead zramfs
+# mount left by a killed daemon is lazily unmounted and the path used
+# again.
 . "$(dirname "$0")/../lib.sh"
 
 # zramfs_once ARGS...: run the daemon in the foreground, 10 s at most;
@@ -70,19 +72,25 @@ ok "a mountpoint inside a zramfs mount is refused" test "$rc" -ne 0
 ok "... naming the mount it is in" has "mountpoint $MNT/block is inside the zramfs mount at $MNT"
 eq "... nothing mounted there" 0 "$(mounts_at "$MNT/block")"
 
-mkdir -p "$T/tmpfs"
-if mount -t tmpfs zramfs-test-tmpfs "$T/tmpfs"; then
-	MOUNTS+=("$T/tmpfs")
-	zramfs_once "$T/tmpfs"
-	ok "a mountpoint holding another filesystem is refused" test "$rc" -ne 0
-	ok "... naming it" \
-		has "mountpoint $T/tmpfs is already a mount point: zramfs-test-tmpfs (tmpfs) is mounted there"
-	do_umount "$T/tmpfs"
-else
-	fail "cannot mount a tmpfs for the test"
-fi
 ok "detach" detach "$DEV"
 stop_zramfs
+
+# -- another filesystem there: mounted over (a Kubernetes volume is one) ----
+mkdir -p "$T/vol"
+if mount --bind "$T/vol" "$T/vol"; then
+	MOUNTS+=("$T/vol")
+	zramfs_once "$T/vol"
+	ok "an empty volume (a bind mount) is mounted over" has "still running: it mounted"
+	notok "... without a warning" has "warning"
+	touch "$T/vol/a"
+	zramfs_once "$T/vol"
+	ok "a volume holding files is mounted over" has "still running: it mounted"
+	ok "... with a warning naming it" \
+		has "warning: mountpoint $T/vol is a mount point of"
+	do_umount "$T/vol"
+else
+	fail "cannot bind-mount a volume for the test"
+fi
 
 # -- a non-empty directory: a warning, then mounted ------------------------
 touch "$MNT/hidden1" "$MNT/hidden2"
