@@ -9,7 +9,8 @@
 #                       then wait for the daemon to exit; if it does not
 #                       because other mount namespaces still hold the
 #                       mount, say which and how to stop it for good.
-# ZRAMFS_STOP_WAIT: seconds stop waits for the daemon (default 10).
+# ZRAMFS_STOP_WAIT: seconds stop waits for the daemon (default 10);
+# ZRAMFS_OPTS: more arguments for the daemon at start (e.g. -o log=PATH).
 set -u
 cmd=${1:?usage: run.sh start|stop MOUNTPOINT}
 mnt=${2:?usage: run.sh start|stop MOUNTPOINT}
@@ -125,7 +126,7 @@ start)
 		fi
 	fi
 	mkdir -p "$mnt" || exit 1
-	"$top/zramfs" -o pidfile="$pidf" "$mnt" || exit 1
+	"$top/zramfs" ${ZRAMFS_OPTS:-} -o pidfile="$pidf" "$mnt" || exit 1
 	if [ "$size" != 0 ]; then
 		echo "$size" > "$mnt/block/zram0/disksize" || exit 1
 		cat <<MSG

@@ -20,7 +20,7 @@ fi
 # bg_start ARGS...: the daemon in the background (no -f), as make run
 # starts it; its pid from -o pidfile
 bg_start() {
-	"$ZRAMFS" -o mem_cap=0,pidfile="$T/pid" "$@" "$MNT" 2>"$T/bg.err"
+	"$ZRAMFS" ${ZRAMFS_TEST_OPTS:-} -o mem_cap=0,pidfile="$T/pid" "$@" "$MNT" 2>"$T/bg.err"
 	DPID=$(cat "$T/pid" 2>/dev/null)
 	[ -n "$DPID" ] && wait_mounted
 }
@@ -67,7 +67,7 @@ ok "the pid file is removed at exit" test ! -e "$T/pid"
 DPID=""
 
 # -- -o log=PATH --------------------------------------------------------------
-( cd "$T" && "$ZRAMFS" -o mem_cap=0,pidfile=pid,log=zramfs.log "$MNT" 2>"$T/bg.err" )
+( cd "$T" && "$ZRAMFS" ${ZRAMFS_TEST_OPTS:-} -o mem_cap=0,pidfile=pid,log=zramfs.log "$MNT" 2>"$T/bg.err" )
 DPID=$(cat "$T/pid" 2>/dev/null)
 need wait_mounted
 ok "log=PATH (relative: the caller's directory)" test -f "$T/zramfs.log"
@@ -79,7 +79,7 @@ eq "log=PATH: nothing on stderr" "" "$(cat "$T/bg.err")"
 ok "log=PATH: SIGTERM when idle ends the daemon" stop_bg
 DPID=""
 
-"$ZRAMFS" -f -o log="$T/no/such/dir/x.log" "$MNT" 2>"$T/err.txt"
+"$ZRAMFS" ${ZRAMFS_TEST_OPTS:-} -f -o log="$T/no/such/dir/x.log" "$MNT" 2>"$T/err.txt"
 ok "log=PATH in a missing directory is refused" test $? -ne 0
 ok "... with the reason" grep -qF "bad option log=$T/no/such/dir/x.log: No such file or directory" "$T/err.txt"
 notok "... and nothing is mounted" is_mounted "$MNT"

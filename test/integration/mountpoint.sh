@@ -13,7 +13,7 @@
 # its stderr in $T/once.err; exit status in $rc.  A run that mounted
 # (which it should not) is unmounted at once by the path it was given.
 zramfs_once() {
-	timeout -k 5 10 "$ZRAMFS" -f -o mem_cap=0 "$@" 2>"$T/once.err" &
+	timeout -k 5 10 "$ZRAMFS" ${ZRAMFS_TEST_OPTS:-} -f -o mem_cap=0 "$@" 2>"$T/once.err" &
 	local pid=$!
 	sleep 1
 	if kill -0 "$pid" 2>/dev/null; then
@@ -47,7 +47,7 @@ ok "... max_io reported" has "bad option max_io=3K"
 ok "... the unknown option reported" has "bogus_option"
 ok "... and the mountpoint too" has "mountpoint $T/nonexistent: No such file or directory"
 
-timeout 10 "$ZRAMFS" -f -o threads=0 2>"$T/once.err"
+timeout 10 "$ZRAMFS" ${ZRAMFS_TEST_OPTS:-} -f -o threads=0 2>"$T/once.err"
 ok "a bad option without a mountpoint: refused" test $? -ne 0
 ok "... the option reported" has "bad option threads=0"
 ok "... and the missing mountpoint" has "no mountpoint given"

@@ -13,9 +13,9 @@ once() {
 	local cg=$1 pid i
 	shift
 	if [ "$cg" = - ]; then
-		"$ZRAMFS" -f "$@" "$MNT" 2>"$T/once.err" &
+		"$ZRAMFS" ${ZRAMFS_TEST_OPTS:-} -f "$@" "$MNT" 2>"$T/once.err" &
 	else
-		run_in_cg "$cg" "$ZRAMFS" -f "$@" "$MNT" 2>"$T/once.err" &
+		run_in_cg "$cg" "$ZRAMFS" ${ZRAMFS_TEST_OPTS:-} -f "$@" "$MNT" 2>"$T/once.err" &
 	fi
 	pid=$!
 	mounted=0

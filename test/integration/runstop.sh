@@ -13,7 +13,8 @@ trap 'for p in "${HOLDERS[@]}"; do kill -9 "$p" 2>/dev/null; done; _cleanup' EXI
 
 # rs start|stop [SIZE]: run.sh on $MNT; its output in $T/rs.out, status in $rc
 rs() {
-	ZRAMFS_STOP_WAIT=${WAIT:-10} "$RUN" "$1" "$MNT" ${2:-} > "$T/rs.out" 2>&1
+	ZRAMFS_STOP_WAIT=${WAIT:-10} ZRAMFS_OPTS="${ZRAMFS_TEST_OPTS:-}" \
+		"$RUN" "$1" "$MNT" ${2:-} > "$T/rs.out" 2>&1
 	rc=$?
 	[ "$1" = start ] && DPID=$(cat "$PIDF" 2>/dev/null)
 	return 0
