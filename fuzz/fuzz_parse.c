@@ -13,7 +13,8 @@
  *     same value as the reference;
  *   zparse_size: a success re-formats consistently ("%llu", "0x%llx",
  *     "0%llo", "<n><K|M|G|T|P|E>", with a trailing "\n") and parses back to
- *     the same value; without a suffix it agrees with zparse_u64(base 0);
+ *     the same value; without a suffix it agrees with zparse_u64(base 0)
+ *     of the value stripped of trailing whitespace;
  *   zparse_str: result, copy and the bytes around a dst of exact size;
  *   zparse_kv: the sequence of (key, val) callbacks equals a reference
  *     tokenizer's, key is never NULL, key/val are NUL-terminated and no
@@ -371,11 +372,15 @@ static void check_size(const char *buf, size_t len)
 
 	CHECK(ret == 0 || ret == -EINVAL || ret == -ERANGE);
 	CHECK(ret == rret);
-	/* no suffix letter at the end: the same as kstrtoull(base 0) */
+	/*
+	 * no suffix letter at the end: the same as kstrtoull(base 0) of the
+	 * value without its trailing whitespace (zparse_size takes any,
+	 * zparse_u64 only one newline)
+	 */
 	while (n && isspace((unsigned char)buf[n - 1]))
 		n--;
 	if (!n || !suffix_shift(buf[n - 1])) {
-		int uret = zparse_u64(buf, len, 0, &u);
+		int uret = zparse_u64(buf, n, 0, &u);
 
 		CHECK(uret == ret);
 		if (!ret)
