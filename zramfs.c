@@ -180,7 +180,8 @@ static int set_mem_cap(const char *opt, uint64_t *capp)
 /*
  * Memory reserved ahead is faulted in and locked: more than the cgroup
  * or the machine can give would have the OOM killer end the daemon and
- * everything stored with it (harden_reserve_max).
+ * everything stored with it (harden_reserve_max).  A -o reserve past the
+ * bound is refused; the default is lowered to it.
  */
 static int set_reserve(const char *opt, int ndev, uint64_t cap)
 {
@@ -191,6 +192,12 @@ static int set_reserve(const char *opt, int ndev, uint64_t cap)
 		return -1;
 	max = harden_reserve_max(ndev, cap, harden_cgroup_limit(),
 				 harden_ram(), &what);
+	if (!opt && bytes > max) {
+		/* the default fits itself to many devices in little memory */
+		bytes = max / ZPAGE_SIZE * ZPAGE_SIZE;
+		zlog(LOG_INFO, "reserve lowered to %lluK per device (%s)",
+		     (unsigned long long)bytes >> 10, what);
+	}
 	if (bytes > max) {
 		fprintf(stderr, "zramfs: bad option reserve=%s: more than "
 			"can be kept faulted in; at most %lluM per device "

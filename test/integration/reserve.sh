@@ -61,6 +61,9 @@ once "$CG"
 ok "the default reserve in a 256M cgroup is accepted" test "$mounted" = 1
 once - -o mem_cap=0
 ok "the default reserve without a cgroup is accepted" test "$mounted" = 1
+once - -o mem_cap=1M,num_devices=2
+ok "the default reserve fits itself to a smaller mem_cap" test "$mounted" = 1
+ok "... and says so" has "reserve lowered to 1024K per device (mem_cap"
 
 once - -o threads=0,reserve=${ram_k}K
 ok "a bad reserve is reported with the other bad options" \
