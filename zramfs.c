@@ -4,9 +4,10 @@
  * Everything served under the mount is fuse/ (the tree and the
  * operations), which forwards to control/ and device/.  What lives here
  * is what a daemon needs around that: parsing -o options into the
- * device defaults and the FUSE configuration, hardening the process to
- * be a swap device, refusing to exit while an image is open, and an
- * ordered shutdown:
+ * device defaults and the FUSE configuration (every bad option and the
+ * mountpoint reported at once), checking the mountpoint (util/mnt.h),
+ * hardening the process to be a swap device, refusing to exit while an
+ * image is open, and an ordered shutdown:
  *
  *   loop ends (signal or external unmount)
  *     -> signal thread stopped and joined
@@ -15,6 +16,8 @@
 #define FUSE_USE_VERSION 314
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
@@ -34,6 +38,7 @@
 #include "device/zdev.h"
 #include "fuse/zfs.h"
 #include "util/harden.h"
+#include "util/mnt.h"
 #include "util/sdnotify.h"
 #include "util/zlog.h"
 
@@ -42,41 +47,73 @@
 
 /* -- options --------------------------------------------------------------- */
 
+/* every -o of ours as text: each is checked and all errors reported */
 struct zopts {
-	int num_devices;
-	int threads;
+	char *num_devices;
+	char *threads;
 	char *mem_cap;
 	char *reserve;
 	char *max_io;
+	char *log;
+	char *pidfile;
 	int no_mlock;
+	char *mountpoint;	/* the first non-option argument */
+	int bad;		/* errors found while parsing */
 };
 
 #define ZOPT(t, p) { t, offsetof(struct zopts, p), 0 }
 static const struct fuse_opt zopt_spec[] = {
-	ZOPT("num_devices=%d", num_devices),
-	ZOPT("threads=%d", threads),
+	ZOPT("num_devices=%s", num_devices),
+	ZOPT("threads=%s", threads),
 	ZOPT("mem_cap=%s", mem_cap),
 	ZOPT("reserve=%s", reserve),
 	ZOPT("max_io=%s", max_io),
+	ZOPT("log=%s", log),
+	ZOPT("pidfile=%s", pidfile),
 	ZOPT("no_mlock", no_mlock),
 	FUSE_OPT_END
 };
+
+/* the mountpoint is ours to check: libfuse's realpath() would fail first */
+static int zopt_proc(void *data, const char *arg, int key,
+		     struct fuse_args *outargs)
+{
+	struct zopts *zo = data;
+
+	if (key != FUSE_OPT_KEY_NONOPT)
+		return 1;
+	if (zo->mountpoint) {
+		fprintf(stderr, "zramfs: unexpected argument %s\n", arg);
+		zo->bad++;
+		return 0;
+	}
+	zo->mountpoint = strdup(arg);
+	if (!zo->mountpoint)
+		return -1;
+	return 0;
+}
 
 static void usage(const char *prog)
 {
 	printf("usage: %s [-f] [-d] [-o num_devices=N,threads=N,<fuse options>] MOUNTPOINT\n\n"
 	       "Compressed RAM block-device images with kernel zram's control files.\n"
 	       "  -f                 stay in the foreground\n"
-	       "  -d                 debug log (implies -f)\n"
+	       "  -d                 debug log (implies -f): libfuse's requests and\n"
+	       "                     every refused control-file write, with its reason\n"
 	       "  -o num_devices=N   devices created at start (default 1)\n"
 	       "  -o threads=N       worker threads serving I/O (default %d)\n"
 	       "  -o mem_cap=SIZE    default mem_limit of every device (default: below\n"
 	       "                     the daemon's memory cgroup limit, else none)\n"
 	       "  -o reserve=SIZE    memory kept faulted in ahead of writes, per\n"
-	       "                     device (default 4M; 0: fault in as written)\n"
+	       "                     device (default 4M; 0: fault in as written); at\n"
+	       "                     most mem_cap, and the cgroup limit or RAM\n"
 	       "  -o max_io=SIZE     largest read/write request, 4K..1M (default\n"
 	       "                     512K; 1M suits synchronous readers of the image)\n"
+	       "  -o log=PATH        log to PATH (appended) instead of stderr/syslog\n"
+	       "  -o pidfile=PATH    write the daemon's pid to PATH while it runs\n"
 	       "  -o no_mlock        do not lock the daemon's memory (not for swap)\n"
+	       "  -o allow_other     let other users in (mode bits still apply:\n"
+	       "                     statistics are world-readable, the rest root's)\n"
 	       "  -h, --help         this text\n"
 	       "  -V, --version      version\n", prog, DEF_THREADS);
 }
@@ -103,11 +140,28 @@ static int size_opt(const char *name, const char *opt, uint64_t min,
 	return 0;
 }
 
+/* -o NAME=N, min..max: the same as size_opt for an int */
+static int int_opt(const char *name, const char *opt, int min, int max,
+		   int *out)
+{
+	int v;
+
+	if (!opt)
+		return 0;
+	if (zparse_int(opt, strlen(opt), &v) || v < min || v > max) {
+		fprintf(stderr, "zramfs: bad option %s=%s (%d..%d)\n", name,
+			opt, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 /*
  * The default mem_limit: -o mem_cap, else the memory cgroup's limit less
  * headroom for the daemon's own buffers (harden_default_mem_cap).
  */
-static int set_mem_cap(const char *opt)
+static int set_mem_cap(const char *opt, uint64_t *capp)
 {
 	uint64_t limit, cap = 0;
 
@@ -120,15 +174,39 @@ static int set_mem_cap(const char *opt)
 		     (unsigned long long)cap >> 20);
 	}
 	zdev_set_default_mem_limit(cap);
+	*capp = cap;
 	return 0;
 }
 
-static int set_reserve(const char *opt)
+/*
+ * Memory reserved ahead is faulted in and locked: more than the cgroup
+ * or the machine can give would have the OOM killer end the daemon and
+ * everything stored with it (harden_reserve_max).  A -o reserve past the
+ * bound is refused; the default is lowered to it.
+ */
+static int set_reserve(const char *opt, int ndev, uint64_t cap)
 {
-	uint64_t bytes = ZDEV_DEFAULT_RESERVE;
+	uint64_t bytes = ZDEV_DEFAULT_RESERVE, max;
+	const char *what;
 
 	if (size_opt("reserve", opt, 0, UINT64_MAX, 1, "", &bytes))
 		return -1;
+	max = harden_reserve_max(ndev, cap, harden_cgroup_limit(),
+				 harden_ram(), &what);
+	if (!opt && bytes > max) {
+		/* the default fits itself to many devices in little memory */
+		bytes = max / ZPAGE_SIZE * ZPAGE_SIZE;
+		zlog(LOG_INFO, "reserve lowered to %lluK per device (%s)",
+		     (unsigned long long)bytes >> 10, what);
+	}
+	if (bytes > max) {
+		fprintf(stderr, "zramfs: bad option reserve=%s: more than "
+			"can be kept faulted in; at most %lluM per device "
+			"with %d device(s) (%s)\n", opt ? opt : "(default)",
+			(unsigned long long)max >> 20, ndev > 1 ? ndev : 1,
+			what);
+		return -1;
+	}
 	zdev_set_reserve(bytes);
 	return 0;
 }
@@ -142,6 +220,100 @@ static int set_max_io(const char *opt, struct zfs_config *cfg)
 		return -1;
 	cfg->max_io = bytes;
 	return 0;
+}
+
+static int set_log(const char *opt)
+{
+	int ret;
+
+	if (!opt)
+		return 0;
+	ret = zlog_open_file(opt);
+	if (ret) {
+		fprintf(stderr, "zramfs: bad option log=%s: %s\n", opt,
+			strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * -o pidfile: opened now (a relative path is the caller's), written once
+ * the daemon has its final pid, removed at exit if it still holds it.
+ */
+static char pid_path[PATH_MAX];
+static int pid_fd = -1;
+
+static int open_pidfile(const char *opt)
+{
+	char cwd[PATH_MAX];
+
+	if (!opt)
+		return 0;
+	if (opt[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		goto out_err;
+	if (snprintf(pid_path, sizeof(pid_path), "%s%s%s",
+		     opt[0] == '/' ? "" : cwd, opt[0] == '/' ? "" : "/",
+		     opt) >= (int)sizeof(pid_path)) {
+		errno = ENAMETOOLONG;
+		goto out_err;
+	}
+	pid_fd = open(pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (pid_fd < 0)
+		goto out_err;
+	return 0;
+out_err:
+	fprintf(stderr, "zramfs: bad option pidfile=%s: %s\n", opt,
+		strerror(errno));
+	pid_path[0] = '\0';
+	return -1;
+}
+
+static void write_pidfile(void)
+{
+	char buf[32];
+	int n;
+
+	if (pid_fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(pid_fd, 0) || pwrite(pid_fd, buf, n, 0) != n)
+		zlog(LOG_WARNING, "cannot write pidfile %s: %s", pid_path,
+		     strerror(errno));
+}
+
+static void remove_pidfile(void)
+{
+	char buf[32];
+	ssize_t n;
+
+	if (pid_fd < 0)
+		return;
+	n = pread(pid_fd, buf, sizeof(buf) - 1, 0);
+	if (n > 0) {
+		buf[n] = '\0';
+		if (atoi(buf) == (int)getpid())
+			unlink(pid_path);
+	}
+	close(pid_fd);
+	pid_fd = -1;
+}
+
+/*
+ * The mount's st_dev, for the device layer to refuse paths onto it
+ * (zdev_set_own_dev).  Read from the mount table: a stat of the mount
+ * would be a request to this daemon, which is not serving yet.
+ */
+static void set_own_dev(const char *mnt)
+{
+	struct zmnt *m = malloc(sizeof(*m));
+
+	if (m && zmnt_at(NULL, mnt, m) == 1 && zmnt_is_zramfs(m))
+		zdev_set_own_dev(makedev(m->major, m->minor));
+	else
+		zlog(LOG_WARNING, "%s not found in the mount table: paths "
+		     "into the mount are not refused", mnt);
+	free(m);
 }
 
 /* -- signals --------------------------------------------------------------- */
@@ -256,13 +428,16 @@ static void stop_signal_thread(void)
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct zopts zo = { .num_devices = 1, .threads = DEF_THREADS };
+	struct zopts zo = { 0 };
 	struct fuse_cmdline_opts opts = { 0 };
 	struct zfs_config zc = { .max_io = ZFS_DEF_MAX_IO };
 	struct fuse_loop_config *cfg;
-	int i, err, ret = 1;
+	int num_devices = 1, threads = DEF_THREADS;
+	char mnt[PATH_MAX];
+	int i, err, bad, ret = 1;
+	uint64_t cap = 0;
 
-	if (fuse_opt_parse(&args, &zo, zopt_spec, NULL) == -1)
+	if (fuse_opt_parse(&args, &zo, zopt_spec, zopt_proc) == -1)
 		return 1;
 	if (fuse_parse_cmdline(&args, &opts) != 0)
 		return 1;
@@ -276,46 +451,54 @@ int main(int argc, char *argv[])
 		ret = 0;
 		goto out_args;
 	}
-	if (!opts.mountpoint) {
-		fprintf(stderr, "zramfs: no mountpoint given (see --help)\n");
-		goto out_args;
-	}
-	if (zo.num_devices < 0 || zo.num_devices > ZREG_MAX_DEVICES) {
-		fprintf(stderr, "zramfs: bad option num_devices=%d (0..%d)\n",
-			zo.num_devices, ZREG_MAX_DEVICES);
-		goto out_args;
-	}
-	if (zo.threads < 1 || zo.threads > ZDEV_MAX_IO_THREADS) {
-		fprintf(stderr, "zramfs: bad option threads=%d (1..%d)\n",
-			zo.threads, ZDEV_MAX_IO_THREADS);
-		goto out_args;
-	}
+	/* every problem with the command line is reported, not the first */
+	bad = zo.bad;
+	bad += set_log(zo.log) ? 1 : 0;
 	zlog_init(opts.debug, !opts.foreground);
-	if (set_mem_cap(zo.mem_cap) || set_reserve(zo.reserve) ||
-	    set_max_io(zo.max_io, &zc))
-		goto out_args;
+	bad += int_opt("num_devices", zo.num_devices, 0, ZREG_MAX_DEVICES,
+		       &num_devices) ? 1 : 0;
+	bad += int_opt("threads", zo.threads, 1, ZDEV_MAX_IO_THREADS,
+		       &threads) ? 1 : 0;
+	if (set_mem_cap(zo.mem_cap, &cap))
+		bad++;
+	else if (set_reserve(zo.reserve, num_devices, cap))
+		bad++;
+	bad += set_max_io(zo.max_io, &zc) ? 1 : 0;
+	bad += open_pidfile(zo.pidfile) ? 1 : 0;
+	/* permissions by mode bits, as sysfs; fsname shows in mount(8) */
+	fuse_opt_add_arg(&args, "-odefault_permissions");
+	fuse_opt_add_arg(&args, "-ofsname=zramfs");
+	/* libfuse reports options it does not know */
+	session = fuse_session_new(&args, &zfs_ops, sizeof(zfs_ops), NULL);
+	if (!session)
+		bad++;
+	if (!zo.mountpoint) {
+		fprintf(stderr, "zramfs: no mountpoint given (see --help)\n");
+		bad++;
+	} else if (zmnt_prepare(zo.mountpoint, mnt, !bad)) {
+		/* with other errors a dead mount is left: nothing starts */
+		bad++;
+	}
+	if (bad)
+		goto out_session;
 	err = zfs_setup(&zc);
 	if (err) {
 		fprintf(stderr, "zramfs: cannot set up: %s\n", strerror(-err));
-		goto out_args;
+		goto out_session;
 	}
-	zattr_set_workers(zo.threads);
-	for (i = 0; i < zo.num_devices; i++) {
+	zattr_set_workers(threads);
+	for (i = 0; i < num_devices; i++) {
 		if (zreg_add() < 0) {
 			fprintf(stderr, "zramfs: cannot create device %d\n", i);
 			goto out_devs;
 		}
 	}
-	/* permissions by mode bits, as sysfs; subtype shows in mount(8) */
-	fuse_opt_add_arg(&args, "-odefault_permissions");
-	fuse_opt_add_arg(&args, "-ofsname=zramfs");
-	session = fuse_session_new(&args, &zfs_ops, sizeof(zfs_ops), NULL);
-	if (!session)
+	if (fuse_session_mount(session, mnt) != 0)
 		goto out_devs;
-	if (fuse_session_mount(session, opts.mountpoint) != 0)
-		goto out_session;
+	set_own_dev(mnt);
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
+	write_pidfile();
 	/* after daemonizing: threads and locks do not survive fork */
 	err = start_signal_thread();
 	if (err) {
@@ -326,7 +509,7 @@ int main(int argc, char *argv[])
 	if (!zo.no_mlock)
 		harden_process();
 	zlog(LOG_INFO, "mounted at %s with %d device(s), %d worker threads",
-	     opts.mountpoint, zo.num_devices, zo.threads);
+	     mnt, num_devices, threads);
 	/* systemd Type=notify: requests queue until the loop serves them */
 	sd_notify_state("READY=1");
 	cfg = fuse_loop_cfg_create();
@@ -335,23 +518,30 @@ int main(int argc, char *argv[])
 		goto out_stop;
 	}
 	fuse_loop_cfg_set_clone_fd(cfg, opts.clone_fd);
-	fuse_loop_cfg_set_max_threads(cfg, zo.threads);
-	fuse_loop_cfg_set_idle_threads(cfg, zo.threads);
+	fuse_loop_cfg_set_max_threads(cfg, threads);
+	fuse_loop_cfg_set_idle_threads(cfg, threads);
 	ret = fuse_session_loop_mt(session, cfg) ? 1 : 0;
 	fuse_loop_cfg_destroy(cfg);
 out_stop:
 	stop_signal_thread();
 out_unmount:
 	fuse_session_unmount(session);
-out_session:
-	fuse_session_destroy(session);
-	session = NULL;
 out_devs:
 	zreg_clear();
+out_session:
+	if (session)
+		fuse_session_destroy(session);
+	session = NULL;
 out_args:
+	remove_pidfile();
+	free(zo.num_devices);
+	free(zo.threads);
 	free(zo.mem_cap);
 	free(zo.reserve);
 	free(zo.max_io);
+	free(zo.log);
+	free(zo.pidfile);
+	free(zo.mountpoint);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	return ret;

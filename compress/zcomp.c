@@ -33,6 +33,7 @@
 
 #ifdef HAVE_LZO
 extern const struct zcomp_ops zcomp_lzo_ops;
+extern const struct zcomp_ops zcomp_lzorle_ops;
 #endif
 #ifdef HAVE_LZ4
 extern const struct zcomp_ops zcomp_lz4_ops;
@@ -48,6 +49,7 @@ extern const struct zcomp_ops zcomp_deflate_ops;
 static const struct zcomp_ops *const backends[] = {
 #ifdef HAVE_LZO
 	&zcomp_lzo_ops,
+	&zcomp_lzorle_ops,	/* the kernel's order: lzo lzo-rle lz4 ... */
 #endif
 #ifdef HAVE_LZ4
 	&zcomp_lz4_ops,

@@ -71,8 +71,9 @@ const struct zcomp_ops *zcomp_find(const char *name);
 /* i-th available backend (0-based), NULL past the end */
 const struct zcomp_ops *zcomp_backend(int i);
 /*
- * "lzo [lz4] zstd \n" style listing into buf (kernel format: each name then
- * a space, the selected one in brackets, then a newline).  Returns length.
+ * "lzo lzo-rle [lz4] zstd \n" style listing into buf (kernel format: each
+ * name then a space, the selected one in brackets, then a newline).
+ * Returns length.
  */
 size_t zcomp_available_show(const char *selected, char *buf, size_t size);
 

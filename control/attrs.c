@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -628,4 +629,91 @@ const struct zattr *zattr_class_table(int *n)
 {
 	*n = sizeof(class_attrs) / sizeof(class_attrs[0]);
 	return class_attrs;
+}
+
+/* -- reasons, for the debug log -------------------------------------------- */
+
+static bool is(const struct zattr *a, const char *name)
+{
+	return !strcmp(a->name, name);
+}
+
+static const char *why_einval(const struct zattr *a, struct zdev *z)
+{
+	if (z && !zdev_initialized(z) &&
+	    (is(a, "idle") || is(a, "writeback") || is(a, "recompress") ||
+	     is(a, "compact")))
+		return "the device is not initialised (write disksize first)";
+	if (is(a, "comp_algorithm"))
+		return "not an algorithm listed in comp_algorithm";
+	if (is(a, "recomp_algorithm"))
+		return "expected algo=NAME [priority=1..3] with a listed "
+		       "algorithm";
+	if (is(a, "algorithm_params"))
+		return "expected algo=NAME or priority=N of a set algorithm, "
+		       "level=N, dict=PATH (a regular file) that it accepts";
+	if (is(a, "disksize") || is(a, "mem_limit"))
+		return "expected a size: a number with an optional "
+		       "K/M/G/T/P/E suffix (disksize: not 0)";
+	if (is(a, "writeback"))
+		return "expected idle, huge, huge_idle, incompressible, "
+		       "page_index=N or page_indexes=LO-HI";
+	if (is(a, "recompress"))
+		return "expected type=, threshold=, max_pages=, algo=, "
+		       "priority= with a secondary algorithm set";
+	if (is(a, "idle"))
+		return "expected all or a number of seconds";
+	if (is(a, "writeback_compressed") || is(a, "writeback_limit_enable"))
+		return "expected a boolean (1/0, y/n, on/off)";
+	if (is(a, "backing_dev"))
+		return "the store is too small (2 pages at least) or not usable";
+	return "not a number as the kernel's kstrto* reads it (digits, at "
+	       "most one trailing newline) or out of range";
+}
+
+const char *zattr_why(const struct zattr *a, struct zdev *z, int err)
+{
+	switch (err) {
+	case EINVAL:
+		return why_einval(a, z);
+	case EBUSY:
+		if (is(a, "reset") || is(a, "hot_remove"))
+			return "the image is open (swapoff/umount and losetup -d "
+			       "first)";
+		if (z && zdev_initialized(z))
+			return "cannot change once the device is initialised "
+			       "(write 1 to reset first)";
+		return "the device is busy";
+	case EDEADLK:
+		return "the path leads into this zramfs mount: the daemon "
+		       "would wait on itself";
+	case E2BIG:
+		return "the value is too long";
+	case ENAMETOOLONG:
+		return "the path is too long";
+	case ENODEV:
+		return is(a, "hot_remove") ? "no device with that id" :
+					     "no backing_dev is set";
+	case ERANGE:
+		return "a number out of range (a page index past the end?)";
+	case EAGAIN:
+		return "another writeback or recompression runs on this device";
+	case ENOSPC:
+		return "the backing store is full";
+	case EIO:
+		return "the writeback budget is spent or the store failed";
+	case ENOMEM:
+		return "out of memory";
+	case ENOENT:
+		return "no such file";
+	case ENOTBLK:
+		return "not a block device or regular file";
+	case EISDIR:
+		return "a directory";
+	case EACCES:
+	case EPERM:
+		return "the daemon may not open that path";
+	default:
+		return "";
+	}
 }

@@ -38,6 +38,13 @@ const struct zattr *zattr_class_table(int *n);
 /* the kernel's debugfs files of a device (debug/zramN/...) */
 const struct zattr *zattr_debug_table(int *n);
 
+/*
+ * Why a store of a refused with -err, in words, for the debug log: the
+ * errno's meaning for that file (and the device's state where it
+ * decides, e.g. EBUSY after init).  z is NULL for class files.
+ */
+const char *zattr_why(const struct zattr *a, struct zdev *z, int err);
+
 /* worker threads serving I/O: shown by max_comp_streams */
 void zattr_set_workers(int n);
 

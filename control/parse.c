@@ -1,7 +1,10 @@
 /*
  * parse - strict versions of the kernel's memparse/kstrto* for control
  * files.  Kernel memparse ignores trailing garbage ("12abc" is 12); we
- * refuse it with -EINVAL, since a typo in a size should change nothing.
+ * refuse it with -EINVAL, since a typo in a size should change nothing,
+ * but accept trailing whitespace.  The kstrto* family is the kernel's
+ * exactly at the end of a number: one newline may follow, nothing else
+ * ("4 \n" is -EINVAL, as lib/kstrtox.c's _kstrtoull).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,6 +19,20 @@
 static int copy_trimmed(const char *buf, size_t len, char *dst, size_t dstsz)
 {
 	while (len && isspace((unsigned char)buf[len - 1]))
+		len--;
+	if (len == 0 || len >= dstsz)
+		return -EINVAL;
+	if (memchr(buf, '\0', len))
+		return -EINVAL;
+	memcpy(dst, buf, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+/* kstrto*: at most one trailing newline, then the number alone */
+static int copy_kstrto(const char *buf, size_t len, char *dst, size_t dstsz)
+{
+	if (len && buf[len - 1] == '\n')
 		len--;
 	if (len == 0 || len >= dstsz)
 		return -EINVAL;
@@ -50,7 +67,7 @@ int zparse_u64(const char *buf, size_t len, unsigned int base, uint64_t *out)
 	uint64_t v;
 	int ret;
 
-	ret = copy_trimmed(buf, len, tmp, sizeof(tmp));
+	ret = copy_kstrto(buf, len, tmp, sizeof(tmp));
 	if (ret)
 		return ret;
 	ret = parse_ull(tmp, base, &v, &end);
@@ -68,7 +85,7 @@ int zparse_int(const char *buf, size_t len, int *out)
 	long v;
 	int ret;
 
-	ret = copy_trimmed(buf, len, tmp, sizeof(tmp));
+	ret = copy_kstrto(buf, len, tmp, sizeof(tmp));
 	if (ret)
 		return ret;
 	p = tmp;

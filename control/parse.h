@@ -2,8 +2,10 @@
  * parse - the kernel's sysfs input parsers, strict.
  *
  * Values arrive as written by echo: with or without one trailing newline,
- * not NUL-terminated.  Every parser takes (buf, len), accepts trailing
- * whitespace only, and returns 0 or -EINVAL (-ERANGE on overflow).
+ * not NUL-terminated.  Every parser takes (buf, len) and returns 0 or
+ * -EINVAL (-ERANGE on overflow).  zparse_size accepts any trailing
+ * whitespace; zparse_u64 and zparse_int, as the kernel's kstrto*, only
+ * one newline.
  */
 #ifndef ZRAMFS_PARSE_H
 #define ZRAMFS_PARSE_H

@@ -14,6 +14,7 @@
 
 #include "device/backing.h"
 #include "device/zdev_int.h"
+#include "util/pathdev.h"
 
 /* mem_limit a device starts with (and returns to on reset) */
 static _Atomic uint64_t default_limit_pages;
@@ -21,6 +22,27 @@ static _Atomic uint64_t default_limit_pages;
 void zdev_set_default_mem_limit(uint64_t bytes)
 {
 	default_limit_pages = (bytes + ZPAGE_SIZE - 1) >> ZPAGE_SHIFT;
+}
+
+/* the daemon's own mount, set once before it serves (zdev_set_own_dev) */
+static dev_t own_dev;
+static bool own_dev_set;
+
+void zdev_set_own_dev(dev_t dev)
+{
+	own_dev = dev;
+	own_dev_set = true;
+}
+
+/* a path the device will open: -EDEADLK if it leads onto the mount */
+static int check_own_path(const char *path)
+{
+	int ret;
+
+	if (!own_dev_set)
+		return 0;
+	ret = zpath_on_dev(path, own_dev);
+	return ret > 0 ? -EDEADLK : ret;
 }
 
 /* pages per zspage length each pool keeps faulted in (pool/reserve.h) */
@@ -230,7 +252,9 @@ int zdev_set_params(struct zdev *z, int prio, const char *algo, int level,
 
 	/* read the dictionary before taking the lock: it may be slow */
 	if (dict_path) {
-		ret = zcomp_params_load_dict(&p, dict_path);
+		ret = check_own_path(dict_path);
+		if (!ret)
+			ret = zcomp_params_load_dict(&p, dict_path);
 		if (ret)
 			return ret;
 	}
@@ -270,6 +294,9 @@ int zdev_set_backing_dev(struct zdev *z, const char *path)
 	 * even looked at */
 	if (zdev_initialized(z))
 		return -EBUSY;
+	ret = check_own_path(path);
+	if (ret)
+		return ret;
 	ret = zbacking_open(path, &b);
 	if (ret)
 		return ret;

@@ -57,6 +57,7 @@ ssize_t zdev_comp_show(struct zdev *z, unsigned int prio, char *buf,
 /*
  * algorithm_params: prio, or algo (a name set at some priority) selects
  * the slot; level/dict as in zcomp_params (dict_path NULL for none).
+ * A dict_path onto the daemon's own mount is -EDEADLK (zdev_set_own_dev).
  */
 int zdev_set_params(struct zdev *z, int prio, const char *algo, int level,
 		    const char *dict_path);
@@ -66,7 +67,8 @@ void zdev_set_mem_limit(struct zdev *z, uint64_t bytes);
 #define ZDEV_WB_BATCH_DEFAULT	32	/* writeback_batch_size */
 /*
  * backing_dev: a block device or a regular file.  -EBUSY once
- * initialised (checked first), else zbacking_open's errors (backing.h).
+ * initialised (checked first), -EDEADLK for a path onto the daemon's own
+ * mount, else zbacking_open's errors (backing.h).
  */
 int zdev_set_backing_dev(struct zdev *z, const char *path);
 /* the path, or "none"; returns buf */
@@ -149,6 +151,13 @@ void zdev_set_default_mem_limit(uint64_t bytes);
  */
 #define ZDEV_DEFAULT_RESERVE	(4u << 20)	/* the daemon's -o reserve */
 void zdev_set_reserve(uint64_t bytes);
+/*
+ * The daemon's own mount (its st_dev).  A path the device is given to
+ * open (algorithm_params dict=, backing_dev) that leads onto it is
+ * refused with -EDEADLK before anything is looked up there: the worker
+ * opening it would wait on a request that only a worker can serve.
+ */
+void zdev_set_own_dev(dev_t dev);
 void zdev_reset_mem_used_max(struct zdev *z);
 /* -EBUSY while open; frees every page and restores all defaults */
 int zdev_reset(struct zdev *z);

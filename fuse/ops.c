@@ -7,8 +7,10 @@
  * sizes are never stale after disksize or reset and removed devices
  * vanish at once.  The image is served with direct I/O: no uncompressed
  * copy sits in the page cache.  Each open of a readable control file
- * takes one snapshot of its show() (struct ctl_handle): one `cat hot_add`
- * adds one device, and reads at any offset see one consistent text.
+ * takes one snapshot of its show() (struct ctl_handle) at its first read,
+ * as sysfs calls show() on the first read, not at open: one `cat hot_add`
+ * adds one device, an open without a read adds none, and reads at any
+ * offset see one consistent text.
  */
 #define FUSE_USE_VERSION 314
 
@@ -16,7 +18,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,11 +36,14 @@
 #include "fuse/zfs.h"
 #include "util/harden.h"
 #include "util/page.h"
+#include "util/zlog.h"
 
-/* an open control file: one snapshot for reads */
+/* an open control file: one snapshot for reads, taken by the first */
 struct ctl_handle {
 	const struct zattr *attr;
 	struct zdev *dev;		/* referenced, NULL for class files */
+	pthread_mutex_t lock;		/* orders the first reads */
+	bool shown;			/* protected by lock; then fixed */
 	ssize_t len;			/* snapshot length or -errno */
 	char *text;			/* buf, or show_alloc's text */
 	char buf[ZATTR_BUF_SIZE];
@@ -242,7 +249,22 @@ static void free_handle(struct ctl_handle *h)
 		zreg_put(h->dev);
 	if (h->text != h->buf)
 		free(h->text);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
+}
+
+/* the first read of an open control file calls show(), later ones not */
+static void snapshot(struct ctl_handle *h)
+{
+	pthread_mutex_lock(&h->lock);
+	if (!h->shown) {
+		if (h->attr->show_alloc)
+			h->len = h->attr->show_alloc(h->dev, &h->text);
+		else
+			h->len = h->attr->show(h->dev, h->buf, sizeof(h->buf));
+		h->shown = true;
+	}
+	pthread_mutex_unlock(&h->lock);
 }
 
 static void open_attr(fuse_req_t req, struct zino *n,
@@ -274,12 +296,10 @@ static void open_attr(fuse_req_t req, struct zino *n,
 	}
 	h->attr = n->attr;
 	h->dev = z;
+	pthread_mutex_init(&h->lock, NULL);
+	h->shown = false;
 	h->len = 0;
 	h->text = h->buf;
-	if (acc != O_WRONLY && n->attr->show_alloc)
-		h->len = n->attr->show_alloc(z, &h->text);
-	else if (acc != O_WRONLY)
-		h->len = n->attr->show(z, h->buf, sizeof(h->buf));
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
 	if (fuse_reply_open(req, fi) == -ENOENT)
@@ -354,6 +374,7 @@ static void zfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	h = (struct ctl_handle *)(uintptr_t)fi->fh;
+	snapshot(h);
 	if (h->len < 0)
 		fuse_reply_err(req, -h->len);
 	else if (off >= h->len)
@@ -362,6 +383,45 @@ static void zfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		reply_copy(req, h->text + off,
 			   size < (size_t)(h->len - off) ?
 			   size : (size_t)(h->len - off));
+}
+
+/*
+ * -d: a refused control-file write is logged with the file, what was
+ * written (escaped, cut at 80 bytes), the errno and its reason.  Image
+ * I/O never comes here.
+ */
+static void log_refused(const struct ctl_handle *h, const char *buf,
+			size_t size, int err)
+{
+	const char *why = zattr_why(h->attr, h->dev, err);
+	const char *name = strerrorname_np(err);
+	char in[4 * 80 + 1], path[80];
+	size_t i, o = 0;
+
+	for (i = 0; i < size && i < 80; i++) {
+		unsigned char c = buf[i];
+
+		if (c == '\n')
+			o += sprintf(in + o, "\\n");
+		else if (c == '\t')
+			o += sprintf(in + o, "\\t");
+		else if (c == '"' || c == '\\')
+			o += sprintf(in + o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			o += sprintf(in + o, "\\x%02x", c);
+		else
+			in[o++] = c;
+	}
+	in[o] = '\0';
+	if (h->dev)
+		snprintf(path, sizeof(path), "block/zram%d/%s",
+			 zdev_id(h->dev), h->attr->name);
+	else
+		snprintf(path, sizeof(path), "class/zram-control/%s",
+			 h->attr->name);
+	zlog(LOG_DEBUG, "write to %s refused: \"%s\"%s (%zu bytes): %s (%s)"
+	     "%s%s", path, in, size > 80 ? "..." : "", size,
+	     name ? name : "?", strerror(err), why[0] ? ": " : "", why);
 }
 
 static void zfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
@@ -379,6 +439,8 @@ static void zfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		ret = h->attr->store(h->dev, buf, size);
 		if (ret > 0 && (size_t)ret > size)
 			ret = size;
+		if (ret < 0 && zlog_debug())
+			log_refused(h, buf, size, -ret);
 	}
 	if (ret < 0)
 		fuse_reply_err(req, -ret);
@@ -439,6 +501,57 @@ static void zfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		fuse_reply_lseek(req, ret);
 }
 
+/* -- what sysfs refuses ---------------------------------------------------- */
+
+/*
+ * The tree changes only through hot_add and hot_remove.  As on sysfs
+ * (kernfs has none of these operations, so the VFS answers): creating a
+ * file by open(O_CREAT) is EACCES, every other change to the namespace
+ * EPERM.  Without these, FUSE would answer ENOSYS.
+ */
+static void zfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       mode_t mode, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EACCES);
+}
+
+static void zfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, dev_t rdev)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void zfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void zfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+			const char *name)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void zfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		     const char *newname)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+/* unlink and rmdir */
+static void zfs_remove(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void zfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       fuse_ino_t newparent, const char *newname,
+		       unsigned int flags)
+{
+	fuse_reply_err(req, EPERM);
+}
+
 /* -- the connection -------------------------------------------------------- */
 
 static void zfs_init(void *userdata, struct fuse_conn_info *conn)
@@ -471,4 +584,12 @@ const struct fuse_lowlevel_ops zfs_ops = {
 	.fallocate	= zfs_fallocate,
 	.lseek		= zfs_lseek,
 	.statfs		= zfs_statfs,
+	.create		= zfs_create,
+	.mknod		= zfs_mknod,
+	.mkdir		= zfs_mkdir,
+	.symlink	= zfs_symlink,
+	.link		= zfs_link,
+	.unlink		= zfs_remove,
+	.rmdir		= zfs_remove,
+	.rename		= zfs_rename,
 };

@@ -42,11 +42,14 @@ int zfs_setup(const struct zfs_config *cfg);
  *		accepts O_TRUNC of a control file, as sysfs does
  * open, release
  *		an image: a counted open of the device (direct I/O);
- *		a control file: one snapshot of its show() for reads
+ *		a control file: one snapshot of its show(), taken by the
+ *		first read (as sysfs: opening hot_add adds no device)
  * read, write	the image's bytes, or the snapshot / one store()
  * fsync, fallocate, lseek
  *		images only: flush, discard (PUNCH_HOLE, ZERO_RANGE),
  *		SEEK_DATA / SEEK_HOLE
+ * create, mknod, mkdir, symlink, link, unlink, rmdir, rename
+ *		refused as sysfs refuses them: EACCES for create, EPERM
  */
 extern const struct fuse_lowlevel_ops zfs_ops;
 

@@ -7,12 +7,14 @@
  * a heap buffer of exactly its length so ASan sees any over-read.
  *
  * Each parser is checked against an independent reference written here
- * from the contract in parse.h (strict memparse / kstrto*):
+ * from the contract in parse.h (strict memparse / kstrto*: zparse_size
+ * takes trailing whitespace, zparse_u64/zparse_int one newline only):
  *   zparse_u64 base 10/16/0, zparse_int, zparse_size: same return code and
  *     same value as the reference;
  *   zparse_size: a success re-formats consistently ("%llu", "0x%llx",
  *     "0%llo", "<n><K|M|G|T|P|E>", with a trailing "\n") and parses back to
- *     the same value; without a suffix it agrees with zparse_u64(base 0);
+ *     the same value; without a suffix it agrees with zparse_u64(base 0)
+ *     of the value stripped of trailing whitespace;
  *   zparse_str: result, copy and the bytes around a dst of exact size;
  *   zparse_kv: the sequence of (key, val) callbacks equals a reference
  *     tokenizer's, key is never NULL, key/val are NUL-terminated and no
@@ -39,6 +41,19 @@
 static int ref_trim(const char *buf, size_t len, size_t *outlen)
 {
 	while (len && isspace((unsigned char)buf[len - 1]))
+		len--;
+	if (len == 0 || len >= NUM_MAX)
+		return -EINVAL;
+	if (memchr(buf, '\0', len))
+		return -EINVAL;
+	*outlen = len;
+	return 0;
+}
+
+/* kstrto*: one trailing newline dropped, nothing else */
+static int ref_trim_nl(const char *buf, size_t len, size_t *outlen)
+{
+	if (len && buf[len - 1] == '\n')
 		len--;
 	if (len == 0 || len >= NUM_MAX)
 		return -EINVAL;
@@ -103,13 +118,15 @@ static int ref_u64(const char *buf, size_t len, unsigned int base,
 {
 	size_t n, used;
 	uint64_t v;
-	int ret = ref_trim(buf, len, &n);
+	int ret = ref_trim_nl(buf, len, &n);
 
 	if (ret)
 		return ret;
 	ret = ref_ull(buf, n, base, &v, &used);
 	if (ret)
 		return ret;
+	if (used < n)
+		return -EINVAL;
 	if (used != n)
 		return -EINVAL;
 	*out = v;
@@ -158,7 +175,7 @@ static int ref_int(const char *buf, size_t len, int *out)
 	size_t n, i = 0;
 	int64_t v = 0;
 	bool neg = false, ovf = false;
-	int ret = ref_trim(buf, len, &n);
+	int ret = ref_trim_nl(buf, len, &n);
 
 	if (ret)
 		return ret;
@@ -355,11 +372,15 @@ static void check_size(const char *buf, size_t len)
 
 	CHECK(ret == 0 || ret == -EINVAL || ret == -ERANGE);
 	CHECK(ret == rret);
-	/* no suffix letter at the end: the same as kstrtoull(base 0) */
+	/*
+	 * no suffix letter at the end: the same as kstrtoull(base 0) of the
+	 * value without its trailing whitespace (zparse_size takes any,
+	 * zparse_u64 only one newline)
+	 */
 	while (n && isspace((unsigned char)buf[n - 1]))
 		n--;
 	if (!n || !suffix_shift(buf[n - 1])) {
-		int uret = zparse_u64(buf, len, 0, &u);
+		int uret = zparse_u64(buf, n, 0, &u);
 
 		CHECK(uret == ret);
 		if (!ret)

@@ -124,3 +124,32 @@ uint64_t harden_default_mem_cap(uint64_t cgroup_limit)
 		return cgroup_limit - headroom;
 	return cgroup_limit / 2;
 }
+
+uint64_t harden_ram(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * size : 0;
+}
+
+uint64_t harden_reserve_max(unsigned int ndev, uint64_t mem_cap,
+			    uint64_t cgroup_limit, uint64_t ram,
+			    const char **what)
+{
+	uint64_t max = UINT64_MAX, all;
+
+	if (!ndev)
+		ndev = 1;	/* a device hot-added later */
+	*what = "no limit";
+	if (cgroup_limit || ram) {
+		all = harden_default_mem_cap(cgroup_limit ? cgroup_limit : ram);
+		max = all / ndev;
+		*what = cgroup_limit ? "the memory cgroup limit less headroom" :
+				       "RAM less headroom";
+	}
+	if (mem_cap && mem_cap < max) {
+		max = mem_cap;
+		*what = "mem_cap, each device's mem_limit";
+	}
+	return max;
+}

@@ -30,4 +30,18 @@ uint64_t harden_cgroup_limit(void);
 #define HARDEN_MIN_HEADROOM	(48ull << 20)
 uint64_t harden_default_mem_cap(uint64_t cgroup_limit);
 
+/* physical memory, in bytes (0 if unknown) */
+uint64_t harden_ram(void);
+/*
+ * The largest -o reserve (memory kept faulted in and locked ahead of
+ * writes, per initialised device) for ndev devices: at most mem_cap (0:
+ * none), since a device never stores more than its mem_limit, and all
+ * devices' together at most the memory cgroup's limit, else RAM, less
+ * the headroom harden_default_mem_cap leaves: reserved memory must not
+ * be what the OOM killer finds.  *what names the bound that applied.
+ */
+uint64_t harden_reserve_max(unsigned int ndev, uint64_t mem_cap,
+			    uint64_t cgroup_limit, uint64_t ram,
+			    const char **what);
+
 #endif

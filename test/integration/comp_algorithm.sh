@@ -4,13 +4,13 @@
 . "$(dirname "$0")/../lib.sh"
 
 need start_zramfs
-ALGOS="lzo lz4 lz4hc zstd deflate"
+ALGOS="lzo lzo-rle lz4 lz4hc zstd deflate"
 
 
 # -- listing --------------------------------------------------------------
 eq "default is lz4" lz4 "$(selected)"
 ok "listing is in kernel format" cmp -s \
-	<(printf 'lzo [lz4] lz4hc zstd deflate \n') "$B/comp_algorithm"
+	<(printf 'lzo lzo-rle [lz4] lz4hc zstd deflate \n') "$B/comp_algorithm"
 for a in $ALGOS; do
 	if grep -Eq "(^| )\[?$a\]? " "$B/comp_algorithm"; then
 		pass "listing has '$a '"; else fail "listing lacks '$a ': $(cat "$B/comp_algorithm")"; fi
@@ -28,6 +28,11 @@ for a in $ALGOS; do
 	eq "select $a without newline" "" "$(wr "$B/comp_algorithm" "$a")"
 	eq "$a is selected (no newline)" "$a" "$(selected)"
 done
+# lzo-rle: the kernel's default, in zram-generator's example config
+echo lzo-rle > "$B/comp_algorithm"
+ok "lzo-rle selected: listed as the kernel lists it" cmp -s \
+	<(printf 'lzo [lzo-rle] lz4 lz4hc zstd deflate \n') "$B/comp_algorithm"
+echo lz4 > "$B/comp_algorithm"
 printf 'deflate' | dd of="$B/comp_algorithm" conv=notrunc status=none 2>"$T/dd.err"
 eq "select without O_TRUNC" "" "$(cat "$T/dd.err")"
 eq "deflate selected (no O_TRUNC)" deflate "$(selected)"

@@ -43,6 +43,20 @@ eq "re-added id 3" 3 "$(cat "$C/hot_add")"
 eq "re-added device uninitialised" 0 "$(cat "$MNT/block/zram3/initstate")"
 eq "re-added image size 0" 0 "$(stat -c %s "$MNT/dev/zram3")"
 
+# as the kernel, a device is created by the read, not by the open
+exec 7<"$C/hot_add"
+eq "open of hot_add without a read adds nothing" \
+	"zram0 zram1 zram2 zram3 zram4 zram5" "$(lsj "$MNT/dev")"
+exec 7<&-
+eq "open and close of hot_add adds nothing" \
+	"zram0 zram1 zram2 zram3 zram4 zram5" "$(lsj "$MNT/dev")"
+python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+a = os.pread(fd, 64, 0); b = os.pread(fd, 64, 0)
+print(a.decode().strip(), b.decode().strip())' "$C/hot_add" > "$T/twice"
+eq "two reads of one open: one device, the same id" "6 6" "$(cat "$T/twice")"
+echo 6 > "$C/hot_remove"
+
 # a byte-at-a-time read is still one open: one device
 out=$(dd if="$C/hot_add" bs=1 status=none)
 eq "hot_add read byte by byte" 6 "$out"
@@ -69,6 +83,23 @@ werr "hot_remove abc" "Invalid argument" "$C/hot_remove" abc
 werr "hot_remove empty" "Invalid argument" "$C/hot_remove" ""
 werr "hot_remove 1x" "Invalid argument" "$C/hot_remove" 1x
 werr "hot_remove removed id" "No such device" "$C/hot_remove" 9
+# kstrtoint: one trailing newline, no other whitespace (one write each:
+# bash's printf may write a line at a time)
+write1() {
+	python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+try:
+    os.write(fd, sys.argv[2].encode().decode("unicode_escape").encode())
+except OSError as e:
+    print(os.strerror(e.errno))' "$1" "$2"
+}
+eq "hot_remove '4 \\n' is EINVAL (kstrtoint)" "Invalid argument" \
+	"$(write1 "$C/hot_remove" '4 \n')"
+eq "hot_remove '4\\n\\n' is EINVAL" "Invalid argument" \
+	"$(write1 "$C/hot_remove" '4\n\n')"
+eq "hot_remove '4\\t' is EINVAL" "Invalid argument" \
+	"$(write1 "$C/hot_remove" '4\t')"
+werr "hot_remove ' 4' is EINVAL" "Invalid argument" "$C/hot_remove" " 4"
 eq "errors changed nothing" "zram0 zram1 zram2 zram3 zram4 zram5" "$(lsj "$MNT/dev")"
 
 # busy while attached to a loop device

@@ -56,7 +56,7 @@ werr "recomp_algorithm unknown key" "$EINVAL" "$B/recomp_algorithm" "algo=zstd p
 eq "recomp_algorithm zstd (priority defaults to 1)" "" "$(put "$B/recomp_algorithm" algo=zstd)"
 eq "recomp_algorithm deflate priority=3" "" "$(put "$B/recomp_algorithm" "algo=deflate priority=3")"
 eq "recomp_algorithm lists #1 and #3" \
-	"#1: lzo lz4 lz4hc [zstd] deflate #3: lzo lz4 lz4hc zstd [deflate]" \
+	"#1: lzo lzo-rle lz4 lz4hc [zstd] deflate #3: lzo lzo-rle lz4 lz4hc zstd [deflate]" \
 	"$(tr '\n' ' ' < "$B/recomp_algorithm" | sed 's/ *$//; s/  */ /g')"
 eq "algorithm_params priority=1 level=3" "" "$(put "$B/algorithm_params" "priority=1 level=3")"
 werr "algorithm_params priority=2 (none set there)" "$EINVAL" "$B/algorithm_params" "priority=2 level=3"

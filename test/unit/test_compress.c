@@ -414,9 +414,10 @@ static void test_dict(const char *alg, const char *dict_path)
 	test_cond(name, ret == 0 && params.dict && params.dict_sz == 32768);
 
 	ret = zcomp_create(alg, &params, &with);
-	if (!strcmp(alg, "lzo")) {
-		test_cond("lzo: dictionary rejected with -EINVAL",
-			  ret == -EINVAL);
+	if (!strncmp(alg, "lzo", 3)) {	/* lzo, lzo-rle */
+		snprintf(name, sizeof(name),
+			 "%s: dictionary rejected with -EINVAL", alg);
+		test_cond(name, ret == -EINVAL);
 		goto out;
 	}
 	snprintf(name, sizeof(name), "%s: create with dictionary", alg);
@@ -471,7 +472,7 @@ static void test_levels(const char *alg)
 	} else if (!strcmp(alg, "deflate")) {
 		good = 1;
 		bad = 10;
-	} else if (!strcmp(alg, "lzo")) {
+	} else if (!strncmp(alg, "lzo", 3)) {	/* lzo, lzo-rle */
 		bad = 1;
 	}
 	test_pages(alg, &p, "default");
@@ -573,17 +574,23 @@ static void test_show(void)
 #if defined(HAVE_LZO) && defined(HAVE_LZ4) && defined(HAVE_ZSTD) && \
 	defined(HAVE_DEFLATE)
 	test_cond("available_show byte-exact with lz4 selected",
-		  n == 30 && !memcmp(buf, "lzo [lz4] lz4hc zstd deflate \n",
-				     31));
+		  n == 38 &&
+		  !memcmp(buf, "lzo lzo-rle [lz4] lz4hc zstd deflate \n", 39));
 	n = zcomp_available_show("deflate", buf, sizeof(buf));
 	test_cond("available_show byte-exact with deflate selected",
-		  !strcmp(buf, "lzo lz4 lz4hc zstd [deflate] \n") && n == 30);
+		  !strcmp(buf, "lzo lzo-rle lz4 lz4hc zstd [deflate] \n") &&
+		  n == 38);
 	n = zcomp_available_show(NULL, buf, sizeof(buf));
 	test_cond("available_show with nothing selected",
-		  !strcmp(buf, "lzo lz4 lz4hc zstd deflate \n") && n == 28);
+		  !strcmp(buf, "lzo lzo-rle lz4 lz4hc zstd deflate \n") &&
+		  n == 36);
+	n = zcomp_available_show("lzo-rle", buf, sizeof(buf));
+	test_cond("available_show with lzo-rle selected (the kernel's default)",
+		  !strcmp(buf, "lzo [lzo-rle] lz4 lz4hc zstd deflate \n"));
 	test_cond("backend table order", zcomp_backend(0) == zcomp_find("lzo")
-		  && !strcmp(zcomp_backend(4)->name, "deflate") &&
-		  zcomp_backend(5) == NULL);
+		  && zcomp_backend(1) == zcomp_find("lzo-rle") &&
+		  !strcmp(zcomp_backend(5)->name, "deflate") &&
+		  zcomp_backend(6) == NULL);
 #endif
 	n = zcomp_available_show("lz4", buf, 6);
 	test_cond("available_show truncates safely",
