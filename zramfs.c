@@ -61,6 +61,7 @@ struct zopts {
 	int bad;		/* errors found while parsing */
 };
 
+/* clang-format off */
 #define ZOPT(t, p) { t, offsetof(struct zopts, p), 0 }
 static const struct fuse_opt zopt_spec[] = {
 	ZOPT("num_devices=%s", num_devices),
@@ -73,6 +74,7 @@ static const struct fuse_opt zopt_spec[] = {
 	ZOPT("no_mlock", no_mlock),
 	FUSE_OPT_END
 };
+/* clang-format on */
 
 /* the mountpoint is ours to check: libfuse's realpath() would fail first */
 static int zopt_proc(void *data, const char *arg, int key,

@@ -144,6 +144,7 @@ static int deflate_decompress(void *c, const void *src, size_t src_len,
 	return 0;
 }
 
+/* clang-format off */
 const struct zcomp_ops zcomp_deflate_ops = {
 	.name		= "deflate",
 	.setup_params	= deflate_setup_params,
@@ -153,5 +154,6 @@ const struct zcomp_ops zcomp_deflate_ops = {
 	.compress	= deflate_compress,
 	.decompress	= deflate_decompress,
 };
+/* clang-format on */
 
 #endif /* HAVE_DEFLATE */

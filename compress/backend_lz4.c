@@ -114,6 +114,7 @@ static int lz4_decompress(void *c, const void *src, size_t src_len,
 	return lz4_window_decompress(&p->win, src, src_len, dst, dst_len);
 }
 
+/* clang-format off */
 const struct zcomp_ops zcomp_lz4_ops = {
 	.name		= "lz4",
 	.setup_params	= lz4_setup_params,
@@ -123,5 +124,6 @@ const struct zcomp_ops zcomp_lz4_ops = {
 	.compress	= lz4_compress,
 	.decompress	= lz4_decompress,
 };
+/* clang-format on */
 
 #endif /* HAVE_LZ4 */

@@ -120,6 +120,7 @@ static int lz4hc_decompress(void *c, const void *src, size_t src_len,
 	return lz4_window_decompress(&p->win, src, src_len, dst, dst_len);
 }
 
+/* clang-format off */
 const struct zcomp_ops zcomp_lz4hc_ops = {
 	.name		= "lz4hc",
 	.setup_params	= lz4hc_setup_params,
@@ -129,5 +130,6 @@ const struct zcomp_ops zcomp_lz4hc_ops = {
 	.compress	= lz4hc_compress,
 	.decompress	= lz4hc_decompress,
 };
+/* clang-format on */
 
 #endif /* HAVE_LZ4 */

@@ -100,6 +100,7 @@ static int lzo_decompress(void *c, const void *src, size_t src_len,
 	return ret == LZO_E_OK && len == dst_len ? 0 : -EIO;
 }
 
+/* clang-format off */
 const struct zcomp_ops zcomp_lzo_ops = {
 	.name		= "lzo",
 	.setup_params	= lzo_setup_params,
@@ -109,8 +110,10 @@ const struct zcomp_ops zcomp_lzo_ops = {
 	.compress	= lzo_compress,
 	.decompress	= lzo_decompress,
 };
+/* clang-format on */
 
 /* the same code under the kernel's default name (see the top comment) */
+/* clang-format off */
 const struct zcomp_ops zcomp_lzorle_ops = {
 	.name		= "lzo-rle",
 	.setup_params	= lzo_setup_params,
@@ -120,5 +123,6 @@ const struct zcomp_ops zcomp_lzorle_ops = {
 	.compress	= lzo_compress,
 	.decompress	= lzo_decompress,
 };
+/* clang-format on */
 
 #endif /* HAVE_LZO */

@@ -133,6 +133,7 @@ static int zstd_decompress(void *c, const void *src, size_t src_len,
 	return !ZSTD_isError(ret) && ret == dst_len ? 0 : -EIO;
 }
 
+/* clang-format off */
 const struct zcomp_ops zcomp_zstd_ops = {
 	.name		= "zstd",
 	.setup_params	= zstd_setup_params,
@@ -142,5 +143,6 @@ const struct zcomp_ops zcomp_zstd_ops = {
 	.compress	= zstd_compress,
 	.decompress	= zstd_decompress,
 };
+/* clang-format on */
 
 #endif /* HAVE_ZSTD */

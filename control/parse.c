@@ -117,6 +117,7 @@ int zparse_size(const char *buf, size_t len, uint64_t *out)
 	if (ret)
 		return ret;
 	switch (*end) {
+	/* clang-format off */
 	case 'E': case 'e': shift = 60; break;
 	case 'P': case 'p': shift = 50; break;
 	case 'T': case 't': shift = 40; break;
@@ -125,6 +126,7 @@ int zparse_size(const char *buf, size_t len, uint64_t *out)
 	case 'K': case 'k': shift = 10; break;
 	case '\0': break;
 	default: return -EINVAL;
+	/* clang-format on */
 	}
 	if (shift) {
 		end++;

@@ -568,6 +568,7 @@ static void zfs_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 }
 
+/* clang-format off */
 const struct fuse_lowlevel_ops zfs_ops = {
 	.init		= zfs_init,
 	.lookup		= zfs_lookup,
@@ -593,3 +594,4 @@ const struct fuse_lowlevel_ops zfs_ops = {
 	.rmdir		= zfs_remove,
 	.rename		= zfs_rename,
 };
+/* clang-format on */

@@ -136,12 +136,14 @@ static int ref_u64(const char *buf, size_t len, unsigned int base,
 static unsigned int suffix_shift(char c)
 {
 	switch (c) {
+	/* clang-format off */
 	case 'E': case 'e': return 60;
 	case 'P': case 'p': return 50;
 	case 'T': case 't': return 40;
 	case 'G': case 'g': return 30;
 	case 'M': case 'm': return 20;
 	case 'K': case 'k': return 10;
+	/* clang-format on */
 	default: return 0;
 	}
 }

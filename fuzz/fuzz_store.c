@@ -86,6 +86,7 @@ enum {
 
 /* byte 0 mod 32 -> op: I/O mostly; compact, reset and mem_limit rarely
  * (a reset rebuilds the pool and compressors: slow) */
+/* clang-format off */
 static const uint8_t op_of[32] = {
 	OP_WRITE_PAGES, OP_WRITE_PAGES, OP_WRITE_PAGES, OP_WRITE_PAGES,
 	OP_WRITE_PAGES, OP_WRITE_PAGES,
@@ -99,6 +100,7 @@ static const uint8_t op_of[32] = {
 	OP_MEM_LIMIT, OP_MEM_LIMIT,
 	OP_READ,
 };
+/* clang-format on */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -20,6 +20,7 @@ static ssize_t emit(size_t size, int n)
 	return (size_t)n >= size ? -E2BIG : n;
 }
 
+/* clang-format off */
 ssize_t zstats_mm_stat(const struct zstats *s, char *buf, size_t size)
 {
 	return emit(size, snprintf(buf, size,
@@ -114,6 +115,7 @@ static json_t *stats_object(const struct zstats *s)
 		"debug_stat",
 		"miss_free", (json_int_t)s->miss_free);
 }
+/* clang-format on */
 
 char *zstats_json(const struct zstats *s)
 {

@@ -49,6 +49,7 @@ static uint64_t rnd(uint64_t *s)
 
 static void fill_text(unsigned char *p, size_t n, uint64_t *s)
 {
+	/* clang-format off */
 	static const char *const words[] = {
 		"the", "of", "and", "to", "in", "is", "was", "that", "for",
 		"page", "memory", "compressed", "block", "device", "kernel",
@@ -57,6 +58,7 @@ static void fill_text(unsigned char *p, size_t n, uint64_t *s)
 		"allocation", "because", "although", "however", "data",
 		"filesystem", "a", "it", "on", "as", "by", "from", "at",
 	};
+	/* clang-format on */
 	size_t i = 0, nw = sizeof(words) / sizeof(words[0]);
 	int sentence = 0;
 

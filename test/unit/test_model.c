@@ -150,11 +150,13 @@ static const char *const kind_name[] = {
 	"zero", "word", "rand", "text", "near-same",
 };
 
+/* clang-format off */
 static const char *const vocab[] = {
 	"the ", "zram ", "page ", "compress", "ed ", "block ", "device ",
 	"memory ", "swap ", "of ", "and ", "\n", "0x1000 ", "kernel ",
 	"slot ", "handle ",
 };
+/* clang-format on */
 
 /*
  * Fill n bytes destined for device offset off with content of a kind.
