@@ -13,22 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "device/lifecycle.h"
 #include "device/page.h"
 #include "device/zdev_int.h"
 
-int zdev_mark_idle(struct zdev *z, bool all, uint64_t age)
+void zidle_mark(struct zdev *z, bool all, uint64_t age)
 {
-	uint64_t index, next, nr;
+	uint64_t index, next, nr = z->table.nr_pages;
 	uint32_t now = zpage_now();
 	struct zentry *e;
-	int ret = 0;
 
-	pthread_rwlock_rdlock(&z->init_lock);
-	if (!z->init_done) {
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	nr = z->table.nr_pages;
 	for (index = 0; index < nr; index++) {
 		if (!(index & (ZT_CHUNK_PAGES - 1))) {
 			next = ztable_next_chunk(&z->table, index);
@@ -48,7 +42,17 @@ int zdev_mark_idle(struct zdev *z, bool all, uint64_t age)
 		}
 		zentry_unlock(e);
 	}
-out_unlock:
+}
+
+int zdev_mark_idle(struct zdev *z, bool all, uint64_t age)
+{
+	int ret = 0;
+
+	pthread_rwlock_rdlock(&z->init_lock);
+	if (z->init_done)
+		zidle_mark(z, all, age);
+	else
+		ret = -EINVAL;
 	pthread_rwlock_unlock(&z->init_lock);
 	return ret;
 }

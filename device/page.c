@@ -17,7 +17,8 @@
  *   same-filled? -> store the fill word, no allocation
  *   compress with this worker's stream (no lock held)
  *   result >= huge_class_size? -> store the page raw (HUGE)
- *   zs_malloc; over mem_limit? -> free it, fail with -ENOSPC
+ *   zs_malloc; over mem_limit? -> free it, fail with -ENOSPC (with
+ *   evict_on_limit: first make room, evict.c, and allocate again)
  *   copy into the object, then under the slot lock free the old object
  *   and install the new one.
  * A partial page is read, merged and written with its slot held, so a
@@ -288,7 +289,7 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 	size_t comp_len = ZCOMP_DST_SIZE;
 	const void *obj = tls_dst;
 	bool same, huge = false;
-	int ret;
+	int ret, evictions = 0;
 
 	if (!locked) {
 		e = ztable_peek(&z->table, index);
@@ -308,6 +309,7 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 		} else if (ret) {
 			return ret;
 		}
+alloc:
 		ret = zs_malloc(z->pool, comp_len, &handle);
 		if (ret)
 			return ret == -ENOMEM ? -ENOSPC : ret;
@@ -316,6 +318,9 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 		limit = z->limit_pages;
 		if (limit && pages > limit) {
 			zs_free(z->pool, handle);
+			/* evict_on_limit: cold pages to the backing store */
+			if (evictions++ < 3 && !zevict(z, locked ? e : NULL))
+				goto alloc;
 			return -ENOSPC;
 		}
 		zs_obj_write(z->pool, handle, obj, comp_len);
