@@ -6,8 +6,10 @@
  * held for read.
  *
  *   target   the pool below accept_threshold percent of mem_limit (and at
- *            least a zspage of room): one eviction makes room for many
- *            writes instead of one page for each
+ *            least two zspages of room): one eviction makes room for many
+ *            writes instead of one page for each; a writer finding the
+ *            pool at most half way from there to the limit (another
+ *            eviction was just done) goes on without one
  *   select   the pages by access time, oldest first: one pass counts the
  *            bytes stored per age (seconds exactly up to 512 s, 16 steps
  *            per doubling beyond), which gives the age down to which the
@@ -310,11 +312,18 @@ static int make_room(struct zdev *z, bool page_by_page)
 	int64_t moved;
 	int ret = 0;
 
-	if (!limit || room(z, limit))
-		return 0;	/* made by another eviction meanwhile */
+	if (!limit)
+		return 0;
 	target = limit * p->accept / 100;
-	if (target + ROOM_PAGES > limit)
-		target = limit > ROOM_PAGES ? limit - ROOM_PAGES : 0;
+	if (target + 2 * ROOM_PAGES > limit)
+		target = limit > 2 * ROOM_PAGES ? limit - 2 * ROOM_PAGES : 0;
+	/*
+	 * Another eviction made room meanwhile: half its hysteresis is
+	 * still there.  (Not merely a zspage of room: the writers waiting
+	 * would each find it and race each other for it.)
+	 */
+	if (zs_get_total_pages(z->pool) <= target + (limit - target) / 2)
+		return 0;
 	zpolicy_topup(z);
 	if (!page_by_page)
 		turn = zpp_begin(z);
@@ -343,13 +352,18 @@ static int make_room(struct zdev *z, bool page_by_page)
 	return ret == -ENOMEM ? -ENOMEM : -ENOSPC;
 }
 
-int zevict(struct zdev *z, struct zentry *held)
+int zevict(struct zdev *z, struct zentry *held, unsigned int tries)
 {
 	struct zpolicy *p = &z->policy;
 	int ret;
 
 	if (!p->evict_on || !z->backing)
 		return -ENOSPC;
+	/* the room made was taken by other writers each time: give up */
+	if (tries >= ZEVICT_TRIES) {
+		p->evict_failed++;
+		return -ENOSPC;
+	}
 	if (held) {
 		ret = make_room(z, true);
 	} else {

@@ -289,7 +289,8 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 	size_t comp_len = ZCOMP_DST_SIZE;
 	const void *obj = tls_dst;
 	bool same, huge = false;
-	int ret, evictions = 0;
+	unsigned int evictions = 0;
+	int ret;
 
 	if (!locked) {
 		e = ztable_peek(&z->table, index);
@@ -319,7 +320,7 @@ alloc:
 		if (limit && pages > limit) {
 			zs_free(z->pool, handle);
 			/* evict_on_limit: cold pages to the backing store */
-			if (evictions++ < 3 && !zevict(z, locked ? e : NULL))
+			if (!zevict(z, locked ? e : NULL, evictions++))
 				goto alloc;
 			return -ENOSPC;
 		}

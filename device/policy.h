@@ -134,10 +134,12 @@ void zpolicy_topup(struct zdev *z);
  * with evict_on_limit and a backing store, write the least recently
  * accessed pages back until the pool is below accept_threshold percent
  * of mem_limit.  held: the slot the caller holds locked (a partial
- * write), or NULL.  init_lock is held for read.  0 if there is room now,
- * -ENOSPC if not (eviction off, no backing store, the store full, the
- * budget spent).
+ * write), or NULL; tries: how many times this write asked before (after
+ * ZEVICT_TRIES it gives up).  init_lock is held for read.  0 if there is
+ * room now, -ENOSPC if not (eviction off, no backing store, the store
+ * full, the budget spent).
  */
-int zevict(struct zdev *z, struct zentry *held);
+#define ZEVICT_TRIES	3
+int zevict(struct zdev *z, struct zentry *held, unsigned int tries);
 
 #endif
