@@ -5,10 +5,17 @@
  * path when an allocation would cross mem_limit (page.c), with init_lock
  * held for read.
  *
+ *   when     a write finding the pool within a headroom of mem_limit (a
+ *            16th of it, 64 KiB to 1 MiB) evicts before it allocates, so
+ *            that the allocations of concurrent writes do not take the
+ *            pool above the limit even for a moment; a write whose
+ *            allocation crossed the limit all the same evicts and
+ *            allocates again (up to ZEVICT_TRIES times) instead of
+ *            failing
  *   target   the pool below accept_threshold percent of mem_limit (and at
- *            least two zspages of room): one eviction makes room for many
- *            writes instead of one page for each; a writer finding the
- *            pool at most half way from there to the limit (another
+ *            least two headrooms below it): one eviction makes room for
+ *            many writes instead of one page for each; a writer finding
+ *            the pool at most half way from there to the limit (another
  *            eviction was just done) goes on without one
  *   select   the pages by access time, oldest first: one pass counts the
  *            bytes stored per age (seconds exactly up to 512 s, 16 steps
@@ -50,6 +57,7 @@
 
 #define NR_BUCKETS	896	/* bucket(UINT32_MAX) is 879 */
 #define ROOM_PAGES	8	/* the largest zspage: room for any write */
+#define HEADROOM_MAX	256	/* 1 MiB: 32 writers' new zspages */
 #define MAX_ROUNDS	4
 
 /* a block of the backing store, aligned for O_DIRECT */
@@ -301,10 +309,20 @@ static bool room(struct zdev *z, uint64_t limit)
 	return zs_get_total_pages(z->pool) + ROOM_PAGES <= limit;
 }
 
+/* pages below mem_limit where eviction starts (see ahead) */
+static uint64_t headroom(uint64_t limit)
+{
+	uint64_t h = limit / 16;
+
+	if (h > HEADROOM_MAX)
+		h = HEADROOM_MAX;
+	return h < 2 * ROOM_PAGES ? 2 * ROOM_PAGES : h;
+}
+
 static int make_room(struct zdev *z, bool page_by_page)
 {
 	struct zpolicy *p = &z->policy;
-	uint64_t limit = z->limit_pages, target, used, need;
+	uint64_t limit = z->limit_pages, target, used, need, h;
 	uint64_t sum[NR_BUCKETS];
 	struct sel s = { .sum = sum };
 	unsigned int round;
@@ -314,13 +332,14 @@ static int make_room(struct zdev *z, bool page_by_page)
 
 	if (!limit)
 		return 0;
+	h = headroom(limit);
 	target = limit * p->accept / 100;
-	if (target + 2 * ROOM_PAGES > limit)
-		target = limit > 2 * ROOM_PAGES ? limit - 2 * ROOM_PAGES : 0;
+	if (target + 2 * h > limit)
+		target = limit > 2 * h ? limit - 2 * h : 0;
 	/*
 	 * Another eviction made room meanwhile: half its hysteresis is
-	 * still there.  (Not merely a zspage of room: the writers waiting
-	 * would each find it and race each other for it.)
+	 * still there (at least the headroom).  Not merely a zspage of
+	 * room: the writers waiting would each find it and race for it.
 	 */
 	if (zs_get_total_pages(z->pool) <= target + (limit - target) / 2)
 		return 0;
@@ -350,6 +369,23 @@ static int make_room(struct zdev *z, bool page_by_page)
 	if (room(z, limit))
 		return 0;
 	return ret == -ENOMEM ? -ENOMEM : -ENOSPC;
+}
+
+void zevict_ahead(struct zdev *z, struct zentry *held)
+{
+	struct zpolicy *p = &z->policy;
+	uint64_t limit = z->limit_pages;
+
+	if (!p->evict_on || !z->backing || !limit ||
+	    zs_get_total_pages(z->pool) + headroom(limit) <= limit)
+		return;
+	if (held) {
+		make_room(z, true);
+	} else {
+		pthread_mutex_lock(&p->evict_lock);
+		make_room(z, false);
+		pthread_mutex_unlock(&p->evict_lock);
+	}
 }
 
 int zevict(struct zdev *z, struct zentry *held, unsigned int tries)

@@ -18,7 +18,9 @@
  *   compress with this worker's stream (no lock held)
  *   result >= huge_class_size? -> store the page raw (HUGE)
  *   zs_malloc; over mem_limit? -> free it, fail with -ENOSPC (with
- *   evict_on_limit: first make room, evict.c, and allocate again)
+ *   evict_on_limit: room is made before the pool reaches the limit, and
+ *   a write crossing it all the same makes room and allocates again;
+ *   evict.c)
  *   copy into the object, then under the slot lock free the old object
  *   and install the new one.
  * A partial page is read, merged and written with its slot held, so a
@@ -310,6 +312,8 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 		} else if (ret) {
 			return ret;
 		}
+		/* evict_on_limit: room first, near the limit (evict.c) */
+		zevict_ahead(z, locked ? e : NULL);
 alloc:
 		ret = zs_malloc(z->pool, comp_len, &handle);
 		if (ret)

@@ -141,5 +141,10 @@ void zpolicy_topup(struct zdev *z);
  */
 #define ZEVICT_TRIES	3
 int zevict(struct zdev *z, struct zentry *held, unsigned int tries);
+/*
+ * Before an allocation: with eviction on and the pool within a headroom
+ * of mem_limit, make room now (a failure is left to the limit check).
+ */
+void zevict_ahead(struct zdev *z, struct zentry *held);
 
 #endif

@@ -7,7 +7,8 @@
 # so the pool fills and each write that would cross the limit first
 # writes the least recently used pages back until the pool is below
 # accept_threshold (90%) of the limit.  mem_used_total is sampled all
-# along and must never exceed mem_limit; the hog must verify every page
+# along and must never exceed mem_limit, nor may the peak the device
+# records at every allocation (mem_used_max); the hog must verify every page
 # (those read back from the backing file included); no write may fail.
 # Every step is bounded by a timeout.
 . "$(dirname "$0")/../lib.sh"
@@ -59,6 +60,8 @@ eq "no eviction failed" 0 "$(field "$B/policy_stat" 6)"
 max=$(cat "$T/max" 2>/dev/null || echo 0)
 ok "mem_used_total never above mem_limit (largest sample $max, limit $LIMIT)" \
 	test "$max" -le "$LIMIT" -a "$max" -gt $((LIMIT / 2))
+ok "mem_used_max, the peak of every allocation, not above mem_limit ($(field "$B/mm_stat" 5))" \
+	test "$(field "$B/mm_stat" 5)" -le "$LIMIT"
 ok "the verify read evicted pages back (bd_reads $(field "$B/bd_stat" 2))" \
 	test "$(field "$B/bd_stat" 2)" -gt 0
 ok "swapoff clean" do_swapoff "$dev"

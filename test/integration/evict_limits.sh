@@ -71,6 +71,7 @@ eq "on: every write succeeds" "$PAGES " "$out"
 eq "on: no failed writes" 0 "$(field "$B/io_stat" 2)"
 ok "on: pages were evicted ($(field "$B/policy_stat" 3))" test "$(field "$B/policy_stat" 3)" -gt 1000
 ok "on: mem_used_total under mem_limit" test "$(field "$B/mm_stat" 3)" -le $((4 * MiB))
+ok "on: mem_used_max under mem_limit ($(field "$B/mm_stat" 5))" test "$(field "$B/mm_stat" 5)" -le $((4 * MiB))
 eq "on: the data reads back intact" "$(head -c $((PAGES * 4096)) "$T/text" | sha)" \
 	"$(dsha "$IMG" bs=4k count="$PAGES")"
 
