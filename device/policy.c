@@ -21,6 +21,9 @@
  *             then the other idle ones (when a backing store is set);
  *             the pool compacted after
  *
+ * The thread runs at nice 10, so the I/O of the device's images, served
+ * by the workers, comes first when the CPUs are busy.
+ *
  * A run holds init_lock for read throughout, as a manual writeback does,
  * so a reset waits for at most one run; a run finding the policy changed
  * since it read it (a reset between) does nothing.  Each step takes the
@@ -34,7 +37,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "device/backing.h"
 #include "device/lifecycle.h"
@@ -45,6 +51,8 @@
 #include "util/harden.h"
 
 #define NS_PER_SEC	1000000000ull
+/* the runs' nice value: I/O on the device's images comes first */
+#define POLICY_NICE	10
 #define DAY_NS		(86400ull * NS_PER_SEC)
 
 static uint64_t now_ns(void)
@@ -326,6 +334,9 @@ static void *policy_main(void *arg)
 	uint64_t gen, now, start;
 
 	harden_thread();
+	/* Linux: per thread, and inherited by the threads a run starts
+	 * (writeback's writer); lowering needs no privilege */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), POLICY_NICE);
 	pthread_mutex_lock(&p->lock);
 	while (!p->stop && p->cfg.interval) {
 		now = now_ns();
