@@ -29,17 +29,22 @@
  *            for a caller that holds a slot lock (a partial write), page
  *            by page: under the slot's lock, its bytes to one block, then
  *            the slot points at the block (a slot lock held across the
- *            write of its own page, no longer)
+ *            write of its own page, no longer); should every cold page
+ *            be the turn holder's (a run marked them), it waits for the
+ *            turn up to a second
  *   compact  then the pool is compacted, so mem_used_total really drops
  *
- * Slots are only ever try-locked here (a busy one is being accessed, so
- * it is not the coldest anyway): an eviction never waits for a slot, so a
- * caller holding one (a partial write) cannot deadlock with another
- * eviction, and never tries its own.  Evictions that hold no slot lock
- * take turns on the policy's evict_lock (the second finds the room the
- * first made and goes on); a partial write evicts page by page beside
- * them without it.  The store full or the budget spent: -ENOSPC, and the
- * write fails as without eviction.
+ * Slots are chosen, marked and moved page by page under try-locks only
+ * (a busy one is being accessed, so it is not the coldest anyway): a
+ * caller holding a slot (a partial write) never waits for another, so it
+ * cannot deadlock with another eviction, and never tries its own.  The
+ * batched write-out then takes its marked slots' locks one at a time as
+ * a writeback does; it is only used by callers that hold no slot lock,
+ * and no holder of a slot lock waits for it.  Evictions that hold no
+ * slot lock take turns on the policy's evict_lock (the second finds the
+ * room the first made and goes on); a partial write evicts page by page
+ * beside them without it, and without the turn.  The store full or the
+ * budget spent: -ENOSPC, and the write fails as without eviction.
  *
  * Lock order: init_lock (read) -> evict_lock -> slot lock (try only) ->
  * pool / backing bitmap locks; the policy lock briefly for the budget.
@@ -47,6 +52,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "device/backing.h"
 #include "device/page.h"
@@ -59,6 +65,7 @@
 #define ROOM_PAGES	8	/* the largest zspage: room for any write */
 #define HEADROOM_MAX	256	/* 1 MiB: 32 writers' new zspages */
 #define MAX_ROUNDS	4
+#define TURN_WAIT_MS	1000	/* for a turn holder that has every cold page */
 
 /* a block of the backing store, aligned for O_DIRECT */
 static __thread unsigned char tls_block[ZPAGE_SIZE]
@@ -111,11 +118,11 @@ static struct zentry *next_slot(struct zdev *z, uint64_t *index)
 /* bytes stored per age, and where the oldest need bytes end */
 static void choose(struct zdev *z, struct sel *s, uint64_t need)
 {
-	s->need = need;
 	uint64_t index, acc = 0;
 	struct zentry *e;
 	unsigned int b;
 
+	s->need = need;
 	memset(s->sum, 0, NR_BUCKETS * sizeof(*s->sum));
 	s->now = zpage_now();
 	for (index = 0; index < z->table.nr_pages; index++) {
@@ -319,6 +326,19 @@ static uint64_t headroom(uint64_t limit)
 	return h < 2 * ROOM_PAGES ? 2 * ROOM_PAGES : h;
 }
 
+/* the post-processing turn within TURN_WAIT_MS: true if taken */
+static bool wait_turn(struct zdev *z)
+{
+	unsigned int i;
+
+	for (i = 0; i < TURN_WAIT_MS / 2; i++) {
+		usleep(2000);
+		if (zpp_begin(z))
+			return true;
+	}
+	return false;
+}
+
 static int make_room(struct zdev *z, bool page_by_page)
 {
 	struct zpolicy *p = &z->policy;
@@ -328,7 +348,6 @@ static int make_room(struct zdev *z, bool page_by_page)
 	unsigned int round;
 	bool turn = false;
 	int64_t moved;
-	int ret = 0;
 
 	if (!limit)
 		return 0;
@@ -358,17 +377,19 @@ static int make_room(struct zdev *z, bool page_by_page)
 		if (moved > 0) {
 			p->evicted += moved;
 			zs_compact(z->pool);
+			continue;
 		}
-		if (moved <= 0) {
-			ret = moved;
+		/*
+		 * Nothing to move page by page: every cold page is the turn
+		 * holder's, being moved by it.  Wait for the turn a while.
+		 */
+		if (moved < 0 || turn || page_by_page || !wait_turn(z))
 			break;
-		}
+		turn = true;
 	}
 	if (turn)
 		zpp_end(z);
-	if (room(z, limit))
-		return 0;
-	return ret == -ENOMEM ? -ENOMEM : -ENOSPC;
+	return room(z, limit) ? 0 : -ENOSPC;
 }
 
 void zevict_ahead(struct zdev *z, struct zentry *held)
