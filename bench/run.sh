@@ -10,6 +10,8 @@
 #      RESULTS=/tmp/zramfs-bench-results  FIO_RUNTIME=10
 #      LIFECYCLE=1 (then bench/lifecycle.sh: writeback and recompression
 #      figures, ~1 min; 0 leaves it out)
+#      POLICY=1 (then bench/policy.sh: the automatic tiering's figures,
+#      ~2 min; 0 leaves it out)
 # kernel zram0 is used only when present, uninitialised and unused; it is
 # reset afterwards.  Everything else is made in a temp dir and undone by id.
 set -uo pipefail
@@ -125,4 +127,7 @@ python3 "$HERE/table.py" "$RESULTS/runs.tsv" "$RESULTS/bench.json"
 echo "raw runs: $RESULTS/runs.tsv; JSON: $RESULTS/bench.json"
 if [ "${LIFECYCLE:-1}" = 1 ]; then
 	"$HERE/lifecycle.sh"
+fi
+if [ "${POLICY:-1}" = 1 ]; then
+	"$HERE/policy.sh"
 fi

@@ -12,6 +12,7 @@
 
 #include "control/attrs.h"
 #include "control/parse.h"
+#include "device/policy.h"
 #include "device/registry.h"
 
 static int nr_workers = 1;
@@ -542,6 +543,167 @@ static ssize_t stats_json_show(struct zdev *z, char *buf, size_t size)
 	ret = snprintf(buf, size, "%s\n", text);
 	free(text);
 	return ret < 0 || (size_t)ret >= size ? -E2BIG : ret;
+/* -- automatic tiering (beyond the kernel) ---------------------------------- */
+
+/* seconds, with an optional s/m/h/d suffix */
+static int parse_secs(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t v, mult = 1;
+
+	if (len) {
+		switch (s[len - 1]) {
+		case 's': mult = 1; len--; break;
+		case 'm': mult = 60; len--; break;
+		case 'h': mult = 3600; len--; break;
+		case 'd': mult = 86400; len--; break;
+		}
+	}
+	if (!len || zparse_u64(s, len, 10, &v) || v > ZPOLICY_AGE_MAX / mult)
+		return -EINVAL;
+	*out = v * mult;
+	return 0;
+}
+
+/* an age: off, SECONDS, or MIN-MAX (scaled by memory in use) */
+static int parse_age(const char *val, uint32_t *min, uint32_t *max)
+{
+	const char *dash = strchr(val, '-');
+
+	if (!strcmp(val, "off")) {
+		*min = *max = ZPOLICY_OFF;
+		return 0;
+	}
+	if (!dash) {
+		if (parse_secs(val, strlen(val), min))
+			return -EINVAL;
+		*max = *min;
+		return 0;
+	}
+	if (parse_secs(val, dash - val, min) ||
+	    parse_secs(dash + 1, strlen(dash + 1), max) || *min > *max)
+		return -EINVAL;
+	return 0;
+}
+
+struct policy_args {
+	struct zpolicy_cfg c;
+	unsigned int mask;
+};
+
+static int policy_kv(const char *key, const char *val, void *arg)
+{
+	struct policy_args *a = arg;
+	uint64_t v;
+
+	if (!val || !val[0])
+		return -EINVAL;
+	if (!strcmp(key, "interval")) {
+		a->mask |= ZPOLICY_SET_INTERVAL;
+		return parse_secs(val, strlen(val), &a->c.interval);
+	}
+	if (!strcmp(key, "recompress_after")) {
+		a->mask |= ZPOLICY_SET_RECOMPRESS;
+		return parse_age(val, &a->c.rc_min, &a->c.rc_max);
+	}
+	if (!strcmp(key, "writeback_after")) {
+		a->mask |= ZPOLICY_SET_WRITEBACK;
+		return parse_age(val, &a->c.wb_min, &a->c.wb_max);
+	}
+	if (!strcmp(key, "writeback_budget")) {
+		a->mask |= ZPOLICY_SET_BUDGET;
+		return zparse_size(val, strlen(val), &a->c.budget) ? -EINVAL : 0;
+	}
+	if (!strcmp(key, "accept_threshold")) {
+		a->mask |= ZPOLICY_SET_ACCEPT;
+		if (zparse_u64(val, strlen(val), 10, &v) || !v || v > 100)
+			return -EINVAL;
+		a->c.accept = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static ssize_t policy_store(struct zdev *z, const char *buf, size_t len)
+{
+	struct policy_args a = { .mask = 0 };
+	int ret;
+
+	if (len > ZPARSE_KV_MAX)
+		return -E2BIG;
+	ret = zparse_kv(buf, len, policy_kv, &a);
+	if (ret)
+		return ret == -ERANGE ? -EINVAL : ret;
+	if (!a.mask)
+		return -EINVAL;
+	return ret_len(zdev_set_policy(z, &a.c, a.mask), len);
+}
+
+/* an age as written: off, SECONDS or MIN-MAX */
+static int show_age(char *buf, size_t size, const char *key, uint32_t min,
+		    uint32_t max)
+{
+	if (min == ZPOLICY_OFF)
+		return snprintf(buf, size, "%s=off\n", key);
+	if (min == max)
+		return snprintf(buf, size, "%s=%u\n", key, min);
+	return snprintf(buf, size, "%s=%u-%u\n", key, min, max);
+}
+
+static ssize_t policy_show(struct zdev *z, char *buf, size_t size)
+{
+	struct zpolicy_cfg c;
+	size_t len = 0;
+	int n;
+
+	zdev_policy(z, &c);
+	n = snprintf(buf, size, "interval=%u\n", c.interval);
+	len += n > 0 ? n : 0;
+	n = show_age(buf + len, size - len, "recompress_after", c.rc_min,
+		     c.rc_max);
+	len += n > 0 ? n : 0;
+	n = show_age(buf + len, size - len, "writeback_after", c.wb_min,
+		     c.wb_max);
+	len += n > 0 ? n : 0;
+	n = snprintf(buf + len, size - len,
+		     "writeback_budget=%llu\naccept_threshold=%u\n",
+		     (unsigned long long)c.budget, c.accept);
+	len += n > 0 ? n : 0;
+	return len < size ? (ssize_t)len : -E2BIG;
+}
+
+static ssize_t evict_on_limit_show(struct zdev *z, char *buf, size_t size)
+{
+	return emitf(buf, size, "%llu\n", zdev_evict_on_limit(z));
+}
+
+static ssize_t evict_on_limit_store(struct zdev *z, const char *buf,
+				    size_t len)
+{
+	uint64_t v;
+
+	if (zparse_u64(buf, len, 10, &v) || v > 1)
+		return -EINVAL;
+	zdev_set_evict_on_limit(z, v);
+	return len;
+}
+
+static ssize_t policy_stat_show(struct zdev *z, char *buf, size_t size)
+{
+	struct zpolicy_stat s;
+	int n;
+
+	zdev_policy_stat(z, &s);
+	n = snprintf(buf, size,
+		     "%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
+		     (unsigned long long)s.recompressed,
+		     (unsigned long long)s.written_back,
+		     (unsigned long long)s.evicted,
+		     (unsigned long long)s.runs,
+		     (unsigned long long)s.last_run_ms,
+		     (unsigned long long)s.evict_failed,
+		     (unsigned long long)s.rc_age,
+		     (unsigned long long)s.wb_age);
+	return n < 0 || (size_t)n >= size ? -E2BIG : n;
 }
 
 static const struct zattr dev_attrs[] = {
@@ -575,6 +737,10 @@ static const struct zattr dev_attrs[] = {
 	  recomp_algorithm_store, NULL },
 	{ "recompress", 0200, NULL, recompress_store, NULL },
 	{ "stats.json", 0444, stats_json_show, NULL, NULL },
+	{ "policy", 0644, policy_show, policy_store, NULL },
+	{ "evict_on_limit", 0644, evict_on_limit_show, evict_on_limit_store,
+	  NULL },
+	{ "policy_stat", 0444, policy_stat_show, NULL, NULL },
 };
 
 const struct zattr *zattr_dev_table(int *n)

@@ -13,21 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "device/lifecycle.h"
 #include "device/page.h"
 #include "device/zdev_int.h"
 
-int zdev_mark_idle(struct zdev *z, bool all, uint64_t age)
+void zidle_mark(struct zdev *z, bool all, uint64_t age)
 {
 	uint32_t now = zpage_now();
-	uint64_t index;
 	struct zentry *e;
-	int ret = 0;
+	uint64_t index;
 
-	pthread_rwlock_rdlock(&z->init_lock);
-	if (!z->init_done) {
-		ret = -EINVAL;
-		goto out_unlock;
-	}
 	for (index = 0; (e = ztable_walk(&z->table, &index, z->table.nr_pages));
 	     index++) {
 		zentry_lock(e);
@@ -40,7 +35,17 @@ int zdev_mark_idle(struct zdev *z, bool all, uint64_t age)
 		}
 		zentry_unlock(e);
 	}
-out_unlock:
+}
+
+int zdev_mark_idle(struct zdev *z, bool all, uint64_t age)
+{
+	int ret = 0;
+
+	pthread_rwlock_rdlock(&z->init_lock);
+	if (z->init_done)
+		zidle_mark(z, all, age);
+	else
+		ret = -EINVAL;
 	pthread_rwlock_unlock(&z->init_lock);
 	return ret;
 }

@@ -17,7 +17,10 @@
  *   same-filled? -> store the fill word, no allocation
  *   compress with this worker's stream (no lock held)
  *   result >= huge_class_size? -> store the page raw (HUGE)
- *   zs_malloc; over mem_limit? -> free it, fail with -ENOSPC
+ *   zs_malloc; over mem_limit? -> free it, fail with -ENOSPC (with
+ *   evict_on_limit: room is made before the pool reaches the limit, and
+ *   a write crossing it all the same makes room and allocates again;
+ *   evict.c)
  *   copy into the object, then under the slot lock free the old object
  *   and install the new one.
  * A partial page is read, merged and written with its slot held, so a
@@ -291,6 +294,7 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 	size_t comp_len = ZCOMP_DST_SIZE;
 	const void *obj = tls_dst;
 	bool same, huge = false;
+	unsigned int evictions = 0;
 	int ret;
 
 	if (!locked) {
@@ -311,6 +315,9 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 		} else if (ret) {
 			return ret;
 		}
+		/* evict_on_limit: room first, near the limit (evict.c) */
+		zevict_ahead(z, locked ? e : NULL);
+alloc:
 		ret = zs_malloc(z->pool, comp_len, &handle);
 		if (ret)
 			return ret == -ENOMEM ? -ENOSPC : ret;
@@ -319,6 +326,9 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 		limit = z->limit_pages;
 		if (limit && pages > limit) {
 			zs_free(z->pool, handle);
+			/* evict_on_limit: cold pages to the backing store */
+			if (!zevict(z, locked ? e : NULL, evictions++))
+				goto alloc;
 			return -ENOSPC;
 		}
 		zs_obj_write(z->pool, handle, obj, comp_len);

@@ -69,6 +69,20 @@ void zpp_sort(struct zpp *pp)
 	qsort(pp->slot, pp->n, sizeof(*pp->slot), by_size_desc);
 }
 
+uint64_t zpp_count_written(struct zdev *z, const struct zpp *pp)
+{
+	struct zentry *e;
+	uint64_t i, n = 0;
+
+	for (i = 0; i < pp->n; i++) {
+		e = ztable_peek(&z->table, zpp_index(pp->slot[i]));
+		zentry_lock(e);
+		n += zentry_test(e, ZE_WB) && !zentry_test(e, ZE_PP);
+		zentry_unlock(e);
+	}
+	return n;
+}
+
 void zpp_release(struct zdev *z, struct zpp *pp)
 {
 	struct zentry *e;

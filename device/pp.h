@@ -37,6 +37,11 @@ static inline uint64_t zpp_index(uint64_t v)
 {
 	return v & ((1ull << 48) - 1);
 }
+/*
+ * Candidates now written back (no mark left, ZE_WB set): what a
+ * zwb_write_out that ended in an error moved before it.
+ */
+uint64_t zpp_count_written(struct zdev *z, const struct zpp *pp);
 /* clear the marks still set on the candidates and free the list */
 void zpp_release(struct zdev *z, struct zpp *pp);
 

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "device/lifecycle.h"
 #include "device/page.h"
 #include "device/pp.h"
 #include "device/zdev_int.h"
@@ -189,7 +190,8 @@ static void chunk(void *arg, unsigned int c)
 	}
 }
 
-int zdev_recompress(struct zdev *z, const struct zdev_recomp *rq)
+int zrecomp_run(struct zdev *z, const struct zdev_recomp *rq, bool one_thread,
+		uint64_t *replaced)
 {
 	struct run r = { .z = z, .mode = rq->mode,
 			 .threshold = rq->threshold,
@@ -199,15 +201,9 @@ int zdev_recompress(struct zdev *z, const struct zdev_recomp *rq)
 	struct zpp pp = { 0 };
 	int ret = 0;
 
-	pthread_rwlock_rdlock(&z->init_lock);
-	if (!z->init_done || rq->threshold >= z->huge_class_size) {
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	if (!zpp_begin(z)) {
-		ret = -EAGAIN;
-		goto out_unlock;
-	}
+	*replaced = 0;
+	if (rq->threshold >= z->huge_class_size)
+		return -EINVAL;
 	for (p = 1; p < ZDEV_MAX_COMPS; p++)
 		if (z->comps[p])
 			top = p + 1;
@@ -218,10 +214,8 @@ int zdev_recompress(struct zdev *z, const struct zdev_recomp *rq)
 		for (p = r.prio; p < ZDEV_MAX_COMPS; p++)
 			if (z->comps[p] && !strcmp(z->comp_algs[p], rq->algo))
 				break;
-		if (p == ZDEV_MAX_COMPS) {
-			ret = -EINVAL;
-			goto out_end;
-		}
+		if (p == ZDEV_MAX_COMPS)
+			return -EINVAL;
 		r.prio = p;
 		r.prio_max = p + 1;
 	}
@@ -230,24 +224,41 @@ int zdev_recompress(struct zdev *z, const struct zdev_recomp *rq)
 	for (p = r.prio; p < r.prio_max && !z->comps[p]; p++)
 		;
 	/* no secondary algorithm to try */
-	if (p >= r.prio_max) {
-		ret = -EINVAL;
-		goto out_end;
-	}
+	if (p >= r.prio_max)
+		return -EINVAL;
 	r.last_allowed = r.prio_max == top;
 	r.pp = &pp;
 	ret = zpp_scan(z, &pp, 0, z->table.nr_pages, pick, &r);
 	if (!ret && pp.n) {
 		zpp_sort(&pp);
 		zpar_for(chunk, &r, (pp.n + CHUNK_SLOTS - 1) / CHUNK_SLOTS,
-			 zpar_enter());
-		zpar_leave();
+			 one_thread ? 1 : zpar_enter());
+		if (!one_thread)
+			zpar_leave();
 		ret = r.err;
 	}
 	zpp_release(z, &pp);
 	if (r.replaced)
 		zs_compact(z->pool);
-out_end:
+	*replaced = r.replaced;
+	return ret;
+}
+
+int zdev_recompress(struct zdev *z, const struct zdev_recomp *rq)
+{
+	uint64_t replaced;
+	int ret;
+
+	pthread_rwlock_rdlock(&z->init_lock);
+	if (!z->init_done || rq->threshold >= z->huge_class_size) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (!zpp_begin(z)) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	ret = zrecomp_run(z, rq, false, &replaced);
 	zpp_end(z);
 out_unlock:
 	pthread_rwlock_unlock(&z->init_lock);

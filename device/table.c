@@ -115,6 +115,17 @@ void zentry_lock(struct zentry *e)
 	}
 }
 
+bool zentry_trylock(struct zentry *e)
+{
+	uint32_t f = e->flags;
+
+	while (!(f & ZE_LOCK)) {
+		if (atomic_compare_exchange_weak(&e->flags, &f, f | ZE_LOCK))
+			return true;
+	}
+	return false;
+}
+
 void zentry_unlock(struct zentry *e)
 {
 	uint32_t old = atomic_fetch_and(&e->flags, ~(ZE_LOCK | ZE_WAITERS));

@@ -80,6 +80,9 @@ static inline struct zentry *ztable_walk(struct ztable *t, uint64_t *index,
 uint64_t ztable_mem_bytes(struct ztable *t);
 
 void zentry_lock(struct zentry *e);
+/* take the lock only if it is free now: false if held (by anyone, the
+ * caller too), so a thread holding one slot can try others safely */
+bool zentry_trylock(struct zentry *e);
 void zentry_unlock(struct zentry *e);
 
 static inline uint32_t zentry_size(const struct zentry *e)

@@ -80,6 +80,7 @@ int zdev_create(int id, struct zdev **out)
 		return -ENOMEM;
 	z->id = id;
 	pthread_rwlock_init(&z->init_lock, NULL);
+	zpolicy_init(z);
 	set_defaults(z);
 	*out = z;
 	return 0;
@@ -115,6 +116,8 @@ void zdev_destroy(struct zdev *z)
 {
 	unsigned int i;
 
+	/* its thread first: a run in progress holds init_lock */
+	zpolicy_destroy(z);
 	teardown(z);
 	for (i = 0; i < ZDEV_MAX_COMPS; i++)
 		zcomp_params_free(&z->params[i]);
@@ -391,6 +394,7 @@ int zdev_reset(struct zdev *z)
 	}
 	teardown(z);
 	set_defaults(z);
+	zpolicy_reset(z);
 	pthread_rwlock_unlock(&z->init_lock);
 	return 0;
 }

@@ -10,6 +10,8 @@
  *       -> backing bitmap lock (inside backing.c)
  * Post-processing (writeback, recompress) runs one at a time per device
  * (pp_busy), under init_lock for read, taking one slot lock at a time.
+ * The policy's runs and evictions (policy.c, evict.c) come in under
+ * init_lock for read too; their own locks are in policy.h.
  * The compressors run outside slot locks except for partial-page writes,
  * which hold the slot across read-modify-write so no concurrent write to
  * the same page is lost (page.c).
@@ -20,6 +22,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "device/policy.h"
 #include "device/table.h"
 #include "device/zdev.h"
 #include "pool/zsmalloc.h"
@@ -66,6 +69,7 @@ struct zdev {
 	_Atomic uint64_t limit_pages;
 	_Atomic int open_count;
 	_Atomic int refs;		/* registry.c's reference count */
+	struct zpolicy policy;		/* automatic tiering (policy.h) */
 	struct zdev_counters stats;
 };
 

@@ -13,7 +13,7 @@ eq "block entries" "zram0" "$(lsj "$MNT/block")"
 eq "class entries" "zram-control" "$(lsj "$MNT/class")"
 eq "zram-control entries" "hot_add hot_remove" "$(lsj "$C")"
 eq "block/zram0 entries" \
-	"algorithm_params backing_dev bd_stat comp_algorithm compact debug_stat disksize idle initstate io_stat max_comp_streams mem_limit mem_used_max mm_stat recomp_algorithm recompress reset stat stats.json writeback writeback_batch_size writeback_compressed writeback_limit writeback_limit_enable" \
+	"algorithm_params backing_dev bd_stat comp_algorithm compact debug_stat disksize evict_on_limit idle initstate io_stat max_comp_streams mem_limit mem_used_max mm_stat policy policy_stat recomp_algorithm recompress reset stat stats.json writeback writeback_batch_size writeback_compressed writeback_limit writeback_limit_enable" \
 	"$(lsj "$B")"
 
 # modes
@@ -24,7 +24,8 @@ declare -A MODE=(
 	[stat]=444 [debug_stat]=444 [idle]=200 [backing_dev]=644 [writeback]=200
 	[writeback_limit]=644 [writeback_limit_enable]=644 [writeback_batch_size]=644
 	[writeback_compressed]=644 [bd_stat]=444 [recomp_algorithm]=644
-	[recompress]=200 [stats.json]=444
+	[stats.json]=444
+	[recompress]=200 [policy]=644 [evict_on_limit]=644 [policy_stat]=444
 )
 for f in "${!MODE[@]}"; do
 	eq "mode of $f" "${MODE[$f]}" "$(stat -c %a "$B/$f" 2>&1)"
