@@ -543,6 +543,8 @@ static ssize_t stats_json_show(struct zdev *z, char *buf, size_t size)
 	ret = snprintf(buf, size, "%s\n", text);
 	free(text);
 	return ret < 0 || (size_t)ret >= size ? -E2BIG : ret;
+}
+
 /* -- automatic tiering (beyond the kernel) ---------------------------------- */
 
 /* seconds, with an optional s/m/h/d suffix */
