@@ -42,8 +42,8 @@
 #include "util/sdnotify.h"
 #include "util/zlog.h"
 
-#define DEF_THREADS	16
-#define RELEASE_GRACE_MS 1000	/* see signal_thread */
+#define DEF_THREADS	 16
+#define RELEASE_GRACE_MS 1000 /* see signal_thread */
 
 /* -- options --------------------------------------------------------------- */
 
@@ -57,8 +57,8 @@ struct zopts {
 	char *log;
 	char *pidfile;
 	int no_mlock;
-	char *mountpoint;	/* the first non-option argument */
-	int bad;		/* errors found while parsing */
+	char *mountpoint; /* the first non-option argument */
+	int bad;	  /* errors found while parsing */
 };
 
 /* clang-format off */
@@ -117,7 +117,8 @@ static void usage(const char *prog)
 	       "  -o allow_other     let other users in (mode bits still apply:\n"
 	       "                     statistics are world-readable, the rest root's)\n"
 	       "  -h, --help         this text\n"
-	       "  -V, --version      version\n", prog, DEF_THREADS);
+	       "  -V, --version      version\n",
+	       prog, DEF_THREADS);
 }
 
 /*
@@ -135,7 +136,8 @@ static int size_opt(const char *name, const char *opt, uint64_t min,
 		return 0;
 	if (zparse_size(opt, strlen(opt), &v) || v < min || v > max ||
 	    v % align) {
-		fprintf(stderr, "zramfs: bad option %s=%s%s\n", name, opt, hint);
+		fprintf(stderr, "zramfs: bad option %s=%s%s\n", name, opt,
+			hint);
 		return -1;
 	}
 	*bytes = v;
@@ -171,8 +173,10 @@ static int set_mem_cap(const char *opt, uint64_t *capp)
 		return -1;
 	if (!opt && (limit = harden_cgroup_limit())) {
 		cap = harden_default_mem_cap(limit);
-		zlog(LOG_INFO, "memory cgroup limit %llu MiB: devices default "
-		     "to mem_limit %llu MiB", (unsigned long long)limit >> 20,
+		zlog(LOG_INFO,
+		     "memory cgroup limit %llu MiB: devices default "
+		     "to mem_limit %llu MiB",
+		     (unsigned long long)limit >> 20,
 		     (unsigned long long)cap >> 20);
 	}
 	zdev_set_default_mem_limit(cap);
@@ -193,8 +197,8 @@ static int set_reserve(const char *opt, int ndev, uint64_t cap)
 
 	if (size_opt("reserve", opt, 0, UINT64_MAX, 1, "", &bytes))
 		return -1;
-	max = harden_reserve_max(ndev, cap, harden_cgroup_limit(),
-				 harden_ram(), &what);
+	max = harden_reserve_max(ndev, cap, harden_cgroup_limit(), harden_ram(),
+				 &what);
 	if (!opt && bytes > max) {
 		/* the default fits itself to many devices in little memory */
 		bytes = max / ZPAGE_SIZE * ZPAGE_SIZE;
@@ -202,11 +206,12 @@ static int set_reserve(const char *opt, int ndev, uint64_t cap)
 		     (unsigned long long)bytes >> 10, what);
 	}
 	if (bytes > max) {
-		fprintf(stderr, "zramfs: bad option reserve=%s: more than "
+		fprintf(stderr,
+			"zramfs: bad option reserve=%s: more than "
 			"can be kept faulted in; at most %lluM per device "
-			"with %d device(s) (%s)\n", opt ? opt : "(default)",
-			(unsigned long long)max >> 20, ndev > 1 ? ndev : 1,
-			what);
+			"with %d device(s) (%s)\n",
+			opt ? opt : "(default)", (unsigned long long)max >> 20,
+			ndev > 1 ? ndev : 1, what);
 		return -1;
 	}
 	zdev_set_reserve(bytes);
@@ -313,8 +318,10 @@ static void set_own_dev(const char *mnt)
 	if (m && zmnt_at(NULL, mnt, m) == 1 && zmnt_is_zramfs(m))
 		zdev_set_own_dev(makedev(m->major, m->minor));
 	else
-		zlog(LOG_WARNING, "%s not found in the mount table: paths "
-		     "into the mount are not refused", mnt);
+		zlog(LOG_WARNING,
+		     "%s not found in the mount table: paths "
+		     "into the mount are not refused",
+		     mnt);
 	free(m);
 }
 
@@ -331,7 +338,7 @@ static void set_own_dev(const char *mnt)
  * thread returns without touching the session.  A signal arriving after
  * that stays pending (blocked in every thread) until the process exits.
  */
-static struct fuse_session *session;	/* read by the signal thread */
+static struct fuse_session *session; /* read by the signal thread */
 static pthread_t main_thread, sig_thread;
 static sigset_t exit_signals;
 static atomic_bool stopping;
@@ -381,8 +388,10 @@ static void *signal_thread(void *arg)
 		for (i = 0; i < n && len < sizeof(msg) - 16; i++)
 			len += snprintf(msg + len, sizeof(msg) - len, " zram%d",
 					ids[i]);
-		zlog(LOG_WARNING, "%s: not exiting: image open on%s (detach "
-		     "it first)", strsignal(sig), msg);
+		zlog(LOG_WARNING,
+		     "%s: not exiting: image open on%s (detach "
+		     "it first)",
+		     strsignal(sig), msg);
 	}
 	zlog(LOG_INFO, "%s: exiting", strsignal(sig));
 	fuse_session_exit(session);
@@ -396,7 +405,7 @@ static int start_signal_thread(void)
 	int ret;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = wake_main;	/* no SA_RESTART: sem_wait returns */
+	sa.sa_handler = wake_main; /* no SA_RESTART: sem_wait returns */
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGUSR1, &sa, NULL))
 		return -errno;
@@ -458,9 +467,13 @@ int main(int argc, char *argv[])
 	bad += set_log(zo.log) ? 1 : 0;
 	zlog_init(opts.debug, !opts.foreground);
 	bad += int_opt("num_devices", zo.num_devices, 0, ZREG_MAX_DEVICES,
-		       &num_devices) ? 1 : 0;
+		       &num_devices) ?
+		       1 :
+		       0;
 	bad += int_opt("threads", zo.threads, 1, ZDEV_MAX_IO_THREADS,
-		       &threads) ? 1 : 0;
+		       &threads) ?
+		       1 :
+		       0;
 	if (set_mem_cap(zo.mem_cap, &cap))
 		bad++;
 	else if (set_reserve(zo.reserve, num_devices, cap))

@@ -100,8 +100,12 @@ static void rf_init(void *u, struct fuse_conn_info *conn)
 }
 
 static const struct fuse_lowlevel_ops ops = {
-	.init = rf_init, .lookup = rf_lookup, .getattr = rf_getattr,
-	.open = rf_open, .read = rf_read, .write = rf_write,
+	.init = rf_init,
+	.lookup = rf_lookup,
+	.getattr = rf_getattr,
+	.open = rf_open,
+	.read = rf_read,
+	.write = rf_write,
 };
 
 int main(int argc, char **argv)
@@ -113,7 +117,8 @@ int main(int argc, char **argv)
 	int threads = argc > 3 ? atoi(argv[3]) : 16;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: rawfuse MOUNTPOINT SIZE_MIB [THREADS]\n");
+		fprintf(stderr,
+			"usage: rawfuse MOUNTPOINT SIZE_MIB [THREADS]\n");
 		return 1;
 	}
 	disk_size = (size_t)atol(argv[2]) << 20;

@@ -30,7 +30,7 @@ static double now(void)
 struct rw_arg {
 	struct zdev *z;
 	const char *data;
-	size_t n;		/* pages in data and on the device; writes */
+	size_t n; /* pages in data and on the device; writes */
 	unsigned int seed;
 };
 
@@ -47,8 +47,7 @@ static void *rand_writer(void *p)
 	return NULL;
 }
 
-static void rand_writes(struct zdev *z, const char *data, size_t n,
-			int threads)
+static void rand_writes(struct zdev *z, const char *data, size_t n, int threads)
 {
 	struct rw_arg a[16];
 	pthread_t t[16];
@@ -64,8 +63,8 @@ static void rand_writes(struct zdev *z, const char *data, size_t n,
 		pthread_join(t[i], NULL);
 	t1 = now();
 	printf("zdev_write 4k random overwrite, %d threads: %.2f us/request "
-	       "per thread (%.0f k/s)\n", threads,
-	       (t1 - t0) / n * 1e6, threads * n / (t1 - t0) / 1e3);
+	       "per thread (%.0f k/s)\n",
+	       threads, (t1 - t0) / n * 1e6, threads * n / (t1 - t0) / 1e3);
 }
 
 int main(int argc, char **argv)
@@ -107,9 +106,8 @@ int main(int argc, char **argv)
 			clen += dl;
 	}
 	t1 = now();
-	printf("%s compress only: %.2f us/page (%.0f MB/s), ratio %.2f\n",
-	       algo, (t1 - t0) / n * 1e6, len / (t1 - t0) / 1e6,
-	       (double)len / clen);
+	printf("%s compress only: %.2f us/page (%.0f MB/s), ratio %.2f\n", algo,
+	       (t1 - t0) / n * 1e6, len / (t1 - t0) / 1e6, (double)len / clen);
 
 	zdev_set_reserve(ZDEV_DEFAULT_RESERVE);
 	zdev_create(0, &z);

@@ -20,8 +20,8 @@
 
 #include "compress/zcomp.h"
 
-#define DEFLATE_WINBITS		15
-#define DEFLATE_MEMLEVEL	8
+#define DEFLATE_WINBITS	 15
+#define DEFLATE_MEMLEVEL 8
 
 struct deflate_ctx {
 	z_stream def;
@@ -29,8 +29,7 @@ struct deflate_ctx {
 	const struct zcomp_params *params;
 };
 
-static int deflate_setup_params(const struct zcomp_params *params,
-				void **priv)
+static int deflate_setup_params(const struct zcomp_params *params, void **priv)
 {
 	int level = params->level;
 
@@ -46,8 +45,7 @@ static void deflate_release_params(void *priv)
 {
 }
 
-static void *deflate_create_ctx(const struct zcomp_params *params,
-				void *priv)
+static void *deflate_create_ctx(const struct zcomp_params *params, void *priv)
 {
 	struct deflate_ctx *ctx = calloc(1, sizeof(*ctx));
 	int level = params->level;
@@ -80,8 +78,8 @@ static void deflate_destroy_ctx(void *c)
 	free(ctx);
 }
 
-static int deflate_compress(void *c, const void *src, size_t src_len,
-			    void *dst, size_t *dst_len)
+static int deflate_compress(void *c, const void *src, size_t src_len, void *dst,
+			    size_t *dst_len)
 {
 	struct deflate_ctx *ctx = c;
 	z_stream *s = &ctx->def;
@@ -114,7 +112,7 @@ static int deflate_compress(void *c, const void *src, size_t src_len,
 			return -ENOSPC;
 	}
 	if (ret == Z_OK || ret == Z_BUF_ERROR)
-		return -ENOSPC;		/* out of room before the end */
+		return -ENOSPC; /* out of room before the end */
 	if (ret != Z_STREAM_END)
 		return -EINVAL;
 	*dst_len = s->total_out;

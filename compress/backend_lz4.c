@@ -27,12 +27,12 @@
 #include "compress/lz4_window.h"
 #include "compress/zcomp.h"
 
-#define LZ4_ACCEL_MAX		65537	/* LZ4_ACCELERATION_MAX in lz4.c */
+#define LZ4_ACCEL_MAX 65537 /* LZ4_ACCELERATION_MAX in lz4.c */
 
 struct lz4_priv {
 	int accel;
-	struct lz4_window win;	/* the dictionary's last 64 KiB */
-	LZ4_stream_t tmpl;	/* dict already hashed; valid if win.dict */
+	struct lz4_window win; /* the dictionary's last 64 KiB */
+	LZ4_stream_t tmpl;     /* dict already hashed; valid if win.dict */
 };
 
 struct lz4_ctx {
@@ -82,8 +82,8 @@ static void lz4_destroy_ctx(void *ctx)
 	free(ctx);
 }
 
-static int lz4_compress(void *c, const void *src, size_t src_len,
-			void *dst, size_t *dst_len)
+static int lz4_compress(void *c, const void *src, size_t src_len, void *dst,
+			size_t *dst_len)
 {
 	struct lz4_ctx *ctx = c;
 	const struct lz4_priv *p = ctx->priv;
@@ -106,8 +106,8 @@ static int lz4_compress(void *c, const void *src, size_t src_len,
 	return 0;
 }
 
-static int lz4_decompress(void *c, const void *src, size_t src_len,
-			   void *dst, size_t dst_len)
+static int lz4_decompress(void *c, const void *src, size_t src_len, void *dst,
+			  size_t dst_len)
 {
 	const struct lz4_priv *p = ((struct lz4_ctx *)c)->priv;
 

@@ -25,11 +25,10 @@
 #include "compress/lz4_window.h"
 #include "compress/zcomp.h"
 
-
 struct lz4hc_priv {
 	int level;
-	struct lz4_window win;	/* the dictionary's last 64 KiB */
-	LZ4_streamHC_t *tmpl;	/* dict already inserted, or NULL */
+	struct lz4_window win; /* the dictionary's last 64 KiB */
+	LZ4_streamHC_t *tmpl;  /* dict already inserted, or NULL */
 };
 
 struct lz4hc_ctx {
@@ -90,8 +89,8 @@ static void lz4hc_destroy_ctx(void *ctx)
 	free(ctx);
 }
 
-static int lz4hc_compress(void *c, const void *src, size_t src_len,
-			  void *dst, size_t *dst_len)
+static int lz4hc_compress(void *c, const void *src, size_t src_len, void *dst,
+			  size_t *dst_len)
 {
 	struct lz4hc_ctx *ctx = c;
 	const struct lz4hc_priv *p = ctx->priv;
@@ -112,8 +111,8 @@ static int lz4hc_compress(void *c, const void *src, size_t src_len,
 	return 0;
 }
 
-static int lz4hc_decompress(void *c, const void *src, size_t src_len,
-			     void *dst, size_t dst_len)
+static int lz4hc_decompress(void *c, const void *src, size_t src_len, void *dst,
+			    size_t dst_len)
 {
 	const struct lz4hc_priv *p = ((struct lz4hc_ctx *)c)->priv;
 

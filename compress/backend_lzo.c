@@ -27,7 +27,7 @@
 
 #include "compress/zcomp.h"
 
-#define LZO_BOUND(n)	((n) + (n) / 16 + 64 + 3)
+#define LZO_BOUND(n) ((n) + (n) / 16 + 64 + 3)
 
 struct lzo_ctx {
 	unsigned char wrkmem[LZO1X_1_MEM_COMPRESS];
@@ -67,8 +67,8 @@ static void lzo_destroy_ctx(void *ctx)
 	free(ctx);
 }
 
-static int lzo_compress(void *c, const void *src, size_t src_len,
-			void *dst, size_t *dst_len)
+static int lzo_compress(void *c, const void *src, size_t src_len, void *dst,
+			size_t *dst_len)
 {
 	struct lzo_ctx *ctx = c;
 	unsigned char *out = dst;
@@ -90,8 +90,8 @@ static int lzo_compress(void *c, const void *src, size_t src_len,
 	return 0;
 }
 
-static int lzo_decompress(void *c, const void *src, size_t src_len,
-			  void *dst, size_t dst_len)
+static int lzo_decompress(void *c, const void *src, size_t src_len, void *dst,
+			  size_t dst_len)
 {
 	lzo_uint len = dst_len;
 	int ret;

@@ -24,7 +24,7 @@
 
 struct zstd_priv {
 	int level;
-	ZSTD_CDict *cdict;	/* NULL without a dictionary */
+	ZSTD_CDict *cdict; /* NULL without a dictionary */
 	ZSTD_DDict *ddict;
 };
 
@@ -97,36 +97,37 @@ static void *zstd_create_ctx(const struct zcomp_params *params, void *priv)
 	return ctx;
 }
 
-static int zstd_compress(void *c, const void *src, size_t src_len,
-			 void *dst, size_t *dst_len)
+static int zstd_compress(void *c, const void *src, size_t src_len, void *dst,
+			 size_t *dst_len)
 {
 	struct zstd_ctx *ctx = c;
 	const struct zstd_priv *p = ctx->priv;
 	size_t ret;
 
 	if (p->cdict)
-		ret = ZSTD_compress_usingCDict(ctx->cctx, dst, *dst_len,
-					       src, src_len, p->cdict);
+		ret = ZSTD_compress_usingCDict(ctx->cctx, dst, *dst_len, src,
+					       src_len, p->cdict);
 	else
 		ret = ZSTD_compressCCtx(ctx->cctx, dst, *dst_len, src, src_len,
 					p->level);
 	if (ZSTD_isError(ret))
 		return ZSTD_getErrorCode(ret) == ZSTD_error_dstSize_tooSmall ?
-		       -ENOSPC : -EINVAL;
+			       -ENOSPC :
+			       -EINVAL;
 	*dst_len = ret;
 	return 0;
 }
 
-static int zstd_decompress(void *c, const void *src, size_t src_len,
-			   void *dst, size_t dst_len)
+static int zstd_decompress(void *c, const void *src, size_t src_len, void *dst,
+			   size_t dst_len)
 {
 	struct zstd_ctx *ctx = c;
 	const struct zstd_priv *p = ctx->priv;
 	size_t ret;
 
 	if (p->ddict)
-		ret = ZSTD_decompress_usingDDict(ctx->dctx, dst, dst_len,
-						 src, src_len, p->ddict);
+		ret = ZSTD_decompress_usingDDict(ctx->dctx, dst, dst_len, src,
+						 src_len, p->ddict);
 	else
 		ret = ZSTD_decompressDCtx(ctx->dctx, dst, dst_len, src,
 					  src_len);

@@ -14,10 +14,10 @@
 #include "compress/zcomp.h"
 
 /* LZ4 refers back at most 64 KiB: only the dictionary's tail matters */
-#define LZ4_DICT_WINDOW		(64 * 1024)
+#define LZ4_DICT_WINDOW (64 * 1024)
 
 struct lz4_window {
-	const char *dict;	/* NULL: no dictionary */
+	const char *dict; /* NULL: no dictionary */
 	int dict_sz;
 };
 
@@ -49,8 +49,7 @@ static inline int lz4_window_decompress(const struct lz4_window *w,
 						    (int)dst_len, w->dict,
 						    w->dict_sz);
 	else
-		ret = LZ4_decompress_safe(src, dst, (int)src_len,
-					  (int)dst_len);
+		ret = LZ4_decompress_safe(src, dst, (int)src_len, (int)dst_len);
 	return ret == (int)dst_len ? 0 : -EIO;
 }
 

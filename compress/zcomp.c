@@ -49,7 +49,7 @@ extern const struct zcomp_ops zcomp_deflate_ops;
 static const struct zcomp_ops *const backends[] = {
 #ifdef HAVE_LZO
 	&zcomp_lzo_ops,
-	&zcomp_lzorle_ops,	/* the kernel's order: lzo lzo-rle lz4 ... */
+	&zcomp_lzorle_ops, /* the kernel's order: lzo lzo-rle lz4 ... */
 #endif
 #ifdef HAVE_LZ4
 	&zcomp_lz4_ops,
@@ -64,19 +64,19 @@ static const struct zcomp_ops *const backends[] = {
 	NULL
 };
 
-#define NR_BACKENDS	(sizeof(backends) / sizeof(backends[0]))
+#define NR_BACKENDS (sizeof(backends) / sizeof(backends[0]))
 
 struct zcomp {
 	const struct zcomp_ops *ops;
-	struct zcomp_params params;	/* own copy: backends point into it */
-	void *priv;			/* from ops->setup_params */
+	struct zcomp_params params; /* own copy: backends point into it */
+	void *priv;		    /* from ops->setup_params */
 	/* one context per worker id, installed once by CAS, never replaced */
 	_Atomic(void *) streams[ZCOMP_MAX_WORKERS];
 };
 
 /* ---- backend list ---- */
 
-static const struct zcomp_ops *available[NR_BACKENDS];	/* set once */
+static const struct zcomp_ops *available[NR_BACKENDS]; /* set once */
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 
 static bool backend_works(const struct zcomp_ops *ops)
@@ -267,10 +267,10 @@ out_close:
 
 /* ---- worker ids ---- */
 
-#define MAP_WORDS	(ZCOMP_MAX_WORKERS / 64)
+#define MAP_WORDS (ZCOMP_MAX_WORKERS / 64)
 
 static pthread_mutex_t worker_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t worker_map[MAP_WORDS];	/* protected by worker_lock */
+static uint64_t worker_map[MAP_WORDS]; /* protected by worker_lock */
 static pthread_once_t worker_once = PTHREAD_ONCE_INIT;
 static pthread_key_t worker_key;
 static int worker_key_err;

@@ -20,17 +20,17 @@
 #include "util/page.h"
 
 /* worst case compressed size of one page for any backend (with headroom) */
-#define ZCOMP_DST_SIZE		(2 * ZPAGE_SIZE)
-#define ZCOMP_MAX_WORKERS	256
-#define ZCOMP_DICT_MAX		(8 << 20)	/* dictionaries above: -E2BIG */
+#define ZCOMP_DST_SIZE	  (2 * ZPAGE_SIZE)
+#define ZCOMP_MAX_WORKERS 256
+#define ZCOMP_DICT_MAX	  (8 << 20) /* dictionaries above: -E2BIG */
 
 /* Algorithm parameters, as set by algorithm_params (level=, dict=). */
 struct zcomp_params {
-	int level;		/* ZCOMP_LEVEL_DEFAULT: the backend's default */
-	void *dict;		/* owned copy of the dictionary, or NULL */
+	int level;  /* ZCOMP_LEVEL_DEFAULT: the backend's default */
+	void *dict; /* owned copy of the dictionary, or NULL */
 	size_t dict_sz;
 };
-#define ZCOMP_LEVEL_DEFAULT	INT32_MIN
+#define ZCOMP_LEVEL_DEFAULT INT32_MIN
 
 struct zcomp_ops {
 	/* the name shown in comp_algorithm and accepted on write */
@@ -51,14 +51,14 @@ struct zcomp_ops {
 	 * returns 0 and sets *dst_len to the compressed size.  A result that
 	 * does not fit is -ENOSPC (the caller stores the page raw).
 	 */
-	int (*compress)(void *ctx, const void *src, size_t src_len,
-			void *dst, size_t *dst_len);
+	int (*compress)(void *ctx, const void *src, size_t src_len, void *dst,
+			size_t *dst_len);
 	/*
 	 * Decompress exactly dst_len bytes into dst.  Corrupt input or a size
 	 * mismatch is -EIO.
 	 */
-	int (*decompress)(void *ctx, const void *src, size_t src_len,
-			  void *dst, size_t dst_len);
+	int (*decompress)(void *ctx, const void *src, size_t src_len, void *dst,
+			  size_t dst_len);
 };
 
 struct zcomp;

@@ -80,8 +80,7 @@ static ssize_t mem_limit_store(struct zdev *z, const char *buf, size_t len)
 	return len;
 }
 
-static ssize_t mem_used_max_store(struct zdev *z, const char *buf,
-				  size_t len)
+static ssize_t mem_used_max_store(struct zdev *z, const char *buf, size_t len)
 {
 	uint64_t v;
 
@@ -96,8 +95,7 @@ static ssize_t comp_algorithm_show(struct zdev *z, char *buf, size_t size)
 	return zdev_comp_show(z, 0, buf, size);
 }
 
-static ssize_t comp_algorithm_store(struct zdev *z, const char *buf,
-				    size_t len)
+static ssize_t comp_algorithm_store(struct zdev *z, const char *buf, size_t len)
 {
 	char name[ZDEV_ALGO_NAME_MAX];
 	int ret = zparse_str(buf, len, name, sizeof(name));
@@ -110,8 +108,8 @@ static ssize_t comp_algorithm_store(struct zdev *z, const char *buf,
 struct params_args {
 	int prio;
 	int level;
-	const char *algo;	/* NULL or points into algo_buf */
-	const char *dict;	/* NULL or points into dict_buf */
+	const char *algo; /* NULL or points into algo_buf */
+	const char *dict; /* NULL or points into dict_buf */
 	char algo_buf[ZDEV_ALGO_NAME_MAX];
 	char dict_buf[PATH_MAX];
 };
@@ -187,8 +185,7 @@ struct recomp_alg_args {
 };
 
 /* zparse_kv's strings die with the call: copy what must outlive it */
-static int copy_algo(const char *val, char *buf, size_t size,
-		     const char **out)
+static int copy_algo(const char *val, char *buf, size_t size, const char **out)
 {
 	if (strlen(val) >= size)
 		return -E2BIG;
@@ -349,12 +346,12 @@ static ssize_t backing_dev_store(struct zdev *z, const char *buf, size_t len)
 	return ret_len(zdev_set_backing_dev(z, path), len);
 }
 
-#define WB_MAX_RANGES	512
+#define WB_MAX_RANGES 512
 
 struct wb_args {
 	uint64_t nr_pages;
-	uint64_t lo, hi;	/* the range a mode applies to */
-	bool done;		/* a mode was given: the rest is not read */
+	uint64_t lo, hi; /* the range a mode applies to */
+	bool done;	 /* a mode was given: the rest is not read */
 	unsigned int n;
 	struct zdev_wb_range r[WB_MAX_RANGES];
 };
@@ -461,26 +458,26 @@ out_free:
 	return ret_len(ret, len);
 }
 
-#define U64_SHOW_STORE(file, get, set)					\
-static ssize_t file##_show(struct zdev *z, char *buf, size_t size)	\
-{									\
-	return emitf(buf, size, "%llu\n", get(z));			\
-}									\
-static ssize_t file##_store(struct zdev *z, const char *buf, size_t len) \
-{									\
-	uint64_t v;							\
-									\
-	if (zparse_u64(buf, len, 10, &v))				\
-		return -EINVAL;						\
-	set(z, v);							\
-	return len;							\
-}
+#define U64_SHOW_STORE(file, get, set)                                     \
+	static ssize_t file##_show(struct zdev *z, char *buf, size_t size) \
+	{                                                                  \
+		return emitf(buf, size, "%llu\n", get(z));                 \
+	}                                                                  \
+	static ssize_t file##_store(struct zdev *z, const char *buf,       \
+				    size_t len)                            \
+	{                                                                  \
+		uint64_t v;                                                \
+                                                                           \
+		if (zparse_u64(buf, len, 10, &v))                          \
+			return -EINVAL;                                    \
+		set(z, v);                                                 \
+		return len;                                                \
+	}
 U64_SHOW_STORE(writeback_limit, zdev_wb_limit, zdev_set_wb_limit)
 U64_SHOW_STORE(writeback_limit_enable, zdev_wb_limit_enable,
 	       zdev_set_wb_limit_enable)
 
-static ssize_t writeback_batch_size_show(struct zdev *z, char *buf,
-					 size_t size)
+static ssize_t writeback_batch_size_show(struct zdev *z, char *buf, size_t size)
 {
 	return emitf(buf, size, "%llu\n", zdev_wb_batch(z));
 }
@@ -499,8 +496,7 @@ static ssize_t writeback_batch_size_store(struct zdev *z, const char *buf,
 	return len;
 }
 
-static ssize_t writeback_compressed_show(struct zdev *z, char *buf,
-					 size_t size)
+static ssize_t writeback_compressed_show(struct zdev *z, char *buf, size_t size)
 {
 	return emitf(buf, size, "%llu\n", zdev_wb_compressed(z));
 }
@@ -515,14 +511,14 @@ static ssize_t writeback_compressed_store(struct zdev *z, const char *buf,
 	return ret_len(zdev_set_wb_compressed(z, on), len);
 }
 
-#define STATS_SHOW(file)						\
-static ssize_t file##_show(struct zdev *z, char *buf, size_t size)	\
-{									\
-	struct zstats s;						\
-									\
-	zdev_stats(z, &s);						\
-	return zstats_##file(&s, buf, size);				\
-}
+#define STATS_SHOW(file)                                                   \
+	static ssize_t file##_show(struct zdev *z, char *buf, size_t size) \
+	{                                                                  \
+		struct zstats s;                                           \
+                                                                           \
+		zdev_stats(z, &s);                                         \
+		return zstats_##file(&s, buf, size);                       \
+	}
 STATS_SHOW(mm_stat)
 STATS_SHOW(io_stat)
 STATS_SHOW(stat)
@@ -554,10 +550,22 @@ static int parse_secs(const char *s, size_t len, uint32_t *out)
 
 	if (len) {
 		switch (s[len - 1]) {
-		case 's': mult = 1; len--; break;
-		case 'm': mult = 60; len--; break;
-		case 'h': mult = 3600; len--; break;
-		case 'd': mult = 86400; len--; break;
+		case 's':
+			mult = 1;
+			len--;
+			break;
+		case 'm':
+			mult = 60;
+			len--;
+			break;
+		case 'h':
+			mult = 3600;
+			len--;
+			break;
+		case 'd':
+			mult = 86400;
+			len--;
+			break;
 		}
 	}
 	if (!len || zparse_u64(s, len, 10, &v) || v > ZPOLICY_AGE_MAX / mult)
@@ -613,7 +621,8 @@ static int policy_kv(const char *key, const char *val, void *arg)
 	}
 	if (!strcmp(key, "writeback_budget")) {
 		a->mask |= ZPOLICY_SET_BUDGET;
-		return zparse_size(val, strlen(val), &a->c.budget) ? -EINVAL : 0;
+		return zparse_size(val, strlen(val), &a->c.budget) ? -EINVAL :
+								     0;
 	}
 	if (!strcmp(key, "accept_threshold")) {
 		a->mask |= ZPOLICY_SET_ACCEPT;
@@ -678,8 +687,7 @@ static ssize_t evict_on_limit_show(struct zdev *z, char *buf, size_t size)
 	return emitf(buf, size, "%llu\n", zdev_evict_on_limit(z));
 }
 
-static ssize_t evict_on_limit_store(struct zdev *z, const char *buf,
-				    size_t len)
+static ssize_t evict_on_limit_store(struct zdev *z, const char *buf, size_t len)
 {
 	uint64_t v;
 
@@ -699,8 +707,7 @@ static ssize_t policy_stat_show(struct zdev *z, char *buf, size_t size)
 		     "%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
 		     (unsigned long long)s.recompressed,
 		     (unsigned long long)s.written_back,
-		     (unsigned long long)s.evicted,
-		     (unsigned long long)s.runs,
+		     (unsigned long long)s.evicted, (unsigned long long)s.runs,
 		     (unsigned long long)s.last_run_ms,
 		     (unsigned long long)s.evict_failed,
 		     (unsigned long long)s.rc_age,
@@ -714,7 +721,8 @@ static const struct zattr dev_attrs[] = {
 	{ "reset", 0200, NULL, reset_store, NULL },
 	{ "mem_limit", 0200, NULL, mem_limit_store, NULL },
 	{ "mem_used_max", 0200, NULL, mem_used_max_store, NULL },
-	{ "comp_algorithm", 0644, comp_algorithm_show, comp_algorithm_store, NULL },
+	{ "comp_algorithm", 0644, comp_algorithm_show, comp_algorithm_store,
+	  NULL },
 	{ "algorithm_params", 0200, NULL, algorithm_params_store, NULL },
 	{ "max_comp_streams", 0644, max_comp_streams_show,
 	  max_comp_streams_store, NULL },
@@ -726,8 +734,8 @@ static const struct zattr dev_attrs[] = {
 	{ "idle", 0200, NULL, idle_store, NULL },
 	{ "backing_dev", 0644, backing_dev_show, backing_dev_store, NULL },
 	{ "writeback", 0200, NULL, writeback_store, NULL },
-	{ "writeback_limit", 0644, writeback_limit_show,
-	  writeback_limit_store, NULL },
+	{ "writeback_limit", 0644, writeback_limit_show, writeback_limit_store,
+	  NULL },
 	{ "writeback_limit_enable", 0644, writeback_limit_enable_show,
 	  writeback_limit_enable_store, NULL },
 	{ "writeback_batch_size", 0644, writeback_batch_size_show,

@@ -15,11 +15,11 @@
 
 #include "device/zdev.h"
 
-#define ZATTR_BUF_SIZE	4096
+#define ZATTR_BUF_SIZE 4096
 
 struct zattr {
 	const char *name;
-	mode_t mode;		/* 0644 RW, 0444 RO, 0200 WO, as the kernel */
+	mode_t mode; /* 0644 RW, 0444 RO, 0200 WO, as the kernel */
 	/* NULL for write-only files */
 	ssize_t (*show)(struct zdev *z, char *buf, size_t size);
 	/* NULL for read-only files */

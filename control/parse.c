@@ -13,7 +13,7 @@
 
 #include "control/parse.h"
 
-#define NUM_MAX	64
+#define NUM_MAX 64
 
 /* copy into a NUL-terminated buffer, dropping trailing whitespace */
 static int copy_trimmed(const char *buf, size_t len, char *dst, size_t dstsz)
@@ -126,7 +126,7 @@ int zparse_size(const char *buf, size_t len, uint64_t *out)
 	case 'K': case 'k': shift = 10; break;
 	case '\0': break;
 	default: return -EINVAL;
-	/* clang-format on */
+		/* clang-format on */
 	}
 	if (shift) {
 		end++;
@@ -145,13 +145,22 @@ int zparse_bool(const char *buf, size_t len, bool *out)
 	if (!len)
 		return -EINVAL;
 	switch (buf[0]) {
-	case 'y': case 'Y': case 't': case 'T': case '1':
+	case 'y':
+	case 'Y':
+	case 't':
+	case 'T':
+	case '1':
 		*out = true;
 		return 0;
-	case 'n': case 'N': case 'f': case 'F': case '0':
+	case 'n':
+	case 'N':
+	case 'f':
+	case 'F':
+	case '0':
 		*out = false;
 		return 0;
-	case 'o': case 'O':
+	case 'o':
+	case 'O':
 		if (len < 2)
 			break;
 		if (buf[1] == 'n' || buf[1] == 'N') {

@@ -27,7 +27,7 @@ int zparse_int(const char *buf, size_t len, int *out);
  * Stops at the first non-zero return of fn and returns it.
  * Returns -EINVAL for an unterminated quote or an over-long input.
  */
-#define ZPARSE_KV_MAX	4096
+#define ZPARSE_KV_MAX 4096
 typedef int (*zparse_kv_fn)(const char *key, const char *val, void *arg);
 int zparse_kv(const char *buf, size_t len, zparse_kv_fn fn, void *arg);
 

@@ -17,16 +17,16 @@
 #include "util/page.h"
 #include "util/zlog.h"
 
-#define BITS	64
+#define BITS 64
 
 struct zbacking {
 	int fd;
-	bool sync;		/* buffered: fdatasync after each write */
+	bool sync; /* buffered: fdatasync after each write */
 	char *path;
 	uint64_t nr_blocks;
 	pthread_mutex_t lock;
-	uint64_t *bitmap;	/* protected by lock */
-	uint64_t hint;		/* lowest word that may have a free bit */
+	uint64_t *bitmap; /* protected by lock */
+	uint64_t hint;	  /* lowest word that may have a free bit */
 	_Atomic uint64_t count, reads, writes;
 };
 
@@ -50,9 +50,11 @@ static int open_store(const char *path, int *fd, bool *sync)
 		*fd = open(path, flags);
 		if (*fd >= 0) {
 			*sync = true;
-			zlog(LOG_WARNING, "backing_dev %s: the filesystem "
+			zlog(LOG_WARNING,
+			     "backing_dev %s: the filesystem "
 			     "refuses O_DIRECT; using buffered I/O with "
-			     "fdatasync", path);
+			     "fdatasync",
+			     path);
 		}
 	}
 	return *fd < 0 ? -errno : 0;
@@ -95,7 +97,7 @@ int zbacking_open(const char *path, struct zbacking **out)
 	b->bitmap = calloc((b->nr_blocks + BITS - 1) / BITS, sizeof(uint64_t));
 	if (!b->path || !b->bitmap)
 		goto out_free;
-	b->bitmap[0] = 1;	/* block 0: never handed out */
+	b->bitmap[0] = 1; /* block 0: never handed out */
 	pthread_mutex_init(&b->lock, NULL);
 	*out = b;
 	return 0;
@@ -171,8 +173,7 @@ void zbacking_free(struct zbacking *b, uint64_t blk)
 	b->count--;
 }
 
-int zbacking_read(struct zbacking *b, uint64_t blk, void *buf,
-		  unsigned int n)
+int zbacking_read(struct zbacking *b, uint64_t blk, void *buf, unsigned int n)
 {
 	size_t len = (size_t)n << ZPAGE_SHIFT, done = 0;
 	ssize_t ret;
@@ -181,7 +182,7 @@ int zbacking_read(struct zbacking *b, uint64_t blk, void *buf,
 		ret = pread(b->fd, (char *)buf + done, len - done,
 			    ((off_t)blk << ZPAGE_SHIFT) + done);
 		if (ret <= 0)
-			return -EIO;	/* a short store: truncated under us */
+			return -EIO; /* a short store: truncated under us */
 		done += ret;
 	}
 	b->reads += n;
@@ -207,8 +208,8 @@ int zbacking_write(struct zbacking *b, uint64_t blk, const void *buf,
 	return 0;
 }
 
-void zbacking_stat(const struct zbacking *b, uint64_t *count,
-		   uint64_t *reads, uint64_t *writes)
+void zbacking_stat(const struct zbacking *b, uint64_t *count, uint64_t *reads,
+		   uint64_t *writes)
 {
 	*count = b->count;
 	*reads = b->reads;

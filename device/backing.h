@@ -45,14 +45,13 @@ unsigned int zbacking_alloc(struct zbacking *b, uint64_t *blk, unsigned int n);
 void zbacking_free(struct zbacking *b, uint64_t blk);
 
 /* n consecutive blocks into buf, starting at blk: 0 or -EIO */
-int zbacking_read(struct zbacking *b, uint64_t blk, void *buf,
-		  unsigned int n);
+int zbacking_read(struct zbacking *b, uint64_t blk, void *buf, unsigned int n);
 /* n consecutive blocks from buf, starting at blk: 0 or -EIO */
 int zbacking_write(struct zbacking *b, uint64_t blk, const void *buf,
 		   unsigned int n);
 
 /* bd_stat: blocks in use, blocks read, blocks written */
-void zbacking_stat(const struct zbacking *b, uint64_t *count,
-		   uint64_t *reads, uint64_t *writes);
+void zbacking_stat(const struct zbacking *b, uint64_t *count, uint64_t *reads,
+		   uint64_t *writes);
 
 #endif

@@ -61,11 +61,11 @@
 #include "device/writeback.h"
 #include "device/zdev_int.h"
 
-#define NR_BUCKETS	896	/* bucket(UINT32_MAX) is 879 */
-#define ROOM_PAGES	8	/* the largest zspage: room for any write */
-#define HEADROOM_MAX	256	/* 1 MiB: 32 writers' new zspages */
-#define MAX_ROUNDS	4
-#define TURN_WAIT_MS	1000	/* for a turn holder that has every cold page */
+#define NR_BUCKETS   896 /* bucket(UINT32_MAX) is 879 */
+#define ROOM_PAGES   8	 /* the largest zspage: room for any write */
+#define HEADROOM_MAX 256 /* 1 MiB: 32 writers' new zspages */
+#define MAX_ROUNDS   4
+#define TURN_WAIT_MS 1000 /* for a turn holder that has every cold page */
 
 /* a block of the backing store, aligned for O_DIRECT */
 static __thread unsigned char tls_block[ZPAGE_SIZE]
@@ -94,11 +94,11 @@ static bool evictable(const struct zentry *e)
 }
 
 struct sel {
-	uint64_t need;		/* bytes of objects to move */
+	uint64_t need; /* bytes of objects to move */
 	uint32_t now;
-	unsigned int cut;	/* older buckets are taken whole */
-	uint64_t quota;		/* bytes taken from bucket cut itself */
-	uint64_t *sum;		/* bytes stored per bucket */
+	unsigned int cut; /* older buckets are taken whole */
+	uint64_t quota;	  /* bytes taken from bucket cut itself */
+	uint64_t *sum;	  /* bytes stored per bucket */
 };
 
 /* the next slot of [*index, nr) whose chunk exists, or NULL */
@@ -171,8 +171,7 @@ static bool spend(struct zdev *z)
 	do {
 		if (!left)
 			return false;
-	} while (!atomic_compare_exchange_weak(&z->wb_limit, &left,
-					       left - 1));
+	} while (!atomic_compare_exchange_weak(&z->wb_limit, &left, left - 1));
 	return true;
 }
 
@@ -291,7 +290,7 @@ static int64_t evict_pages(struct zdev *z, struct sel *s)
 		if (!e)
 			break;
 		if (!zentry_trylock(e))
-			continue;	/* busy, or the caller's own */
+			continue; /* busy, or the caller's own */
 		size = zentry_size(e);
 		if (evictable(e) && chosen(s, e))
 			ret = evict_one(z, e);

@@ -65,7 +65,7 @@ int zdev_pp_check(struct zdev *z, bool need_backing, uint64_t *nr_pages)
 	return ret;
 }
 
-#define LINE_LEN	41	/* "%12llu %12llu.%06u %c%c%c%c%c%c\n" */
+#define LINE_LEN 41 /* "%12llu %12llu.%06u %c%c%c%c%c%c\n" */
 
 ssize_t zdev_block_state(struct zdev *z, char **out)
 {
@@ -100,13 +100,12 @@ ssize_t zdev_block_state(struct zdev *z, char **out)
 		if (!(f & (ZE_SAME | ZE_WB)) && !handle)
 			continue;
 		if (len + LINE_LEN + 1 > cap)
-			break;	/* written since the count: a snapshot's edge */
+			break; /* written since the count: a snapshot's edge */
 		len += snprintf(buf + len, cap - len,
 				"%12llu %12llu.%06u %c%c%c%c%c%c\n",
 				(unsigned long long)index,
 				(unsigned long long)atime, 0,
-				f & ZE_SAME ? 's' : '.',
-				f & ZE_WB ? 'w' : '.',
+				f & ZE_SAME ? 's' : '.', f & ZE_WB ? 'w' : '.',
 				f & ZE_HUGE ? 'h' : '.',
 				f & ZE_IDLE ? 'i' : '.',
 				f & ZE_PRIO_MASK ? 'r' : '.',

@@ -18,16 +18,16 @@
 #include "util/parallel.h"
 
 /* requests this large are (de)compressed by several threads at once */
-#define PAR_MIN_BYTES	(64u << 10)
+#define PAR_MIN_BYTES (64u << 10)
 /* in chunks of about this size, at most MAX_CHUNKS of them */
-#define CHUNK_BYTES	(32u << 10)
+#define CHUNK_BYTES (32u << 10)
 /*
  * Reads of a device with a backing store: written-back pages in
  * consecutive blocks come in one pread per run (page.c), and a run ends
  * at a chunk's edge, so larger chunks there.
  */
-#define WB_CHUNK_BYTES	(128u << 10)
-#define MAX_CHUNKS	64
+#define WB_CHUNK_BYTES (128u << 10)
+#define MAX_CHUNKS     64
 
 static uint64_t now_ns(void)
 {
@@ -59,10 +59,10 @@ static void io_end(struct zdev *z, _Atomic uint64_t *ns, uint64_t start)
 /* one part of a request: a contiguous range, done sequentially */
 struct part {
 	struct zdev *z;
-	unsigned char *buf;	/* read into / written from (not modified) */
+	unsigned char *buf; /* read into / written from (not modified) */
 	uint64_t off;
 	size_t len;
-	size_t done;		/* bytes done, from the start of the part */
+	size_t done; /* bytes done, from the start of the part */
 	int err;
 };
 
@@ -146,7 +146,7 @@ static size_t split_io(struct zdev *z, page_io_fn fn, unsigned char *buf,
 {
 	size_t chunk = fn == read_one && z->backing ? WB_CHUNK_BYTES :
 						      CHUNK_BYTES;
-	struct chunks c;	/* only the parts in use are filled in */
+	struct chunks c; /* only the parts in use are filled in */
 	uint64_t pos = off, end = off + len, step;
 	unsigned int n, i;
 	size_t done = 0;
@@ -161,8 +161,9 @@ static size_t split_io(struct zdev *z, page_io_fn fn, unsigned char *buf,
 
 		if (stop > end || stop <= pos)
 			stop = end;
-		c.part[i] = (struct part){ z, buf + (pos - off), pos,
-					   stop - pos, 0, 0 };
+		c.part[i] = (struct part){ z,	buf + (pos - off),
+					   pos, stop - pos,
+					   0,	0 };
 		pos = stop;
 	}
 	n = i;
@@ -267,7 +268,8 @@ int zdev_discard(struct zdev *z, uint64_t off, uint64_t len)
 			next = next << ZPAGE_SHIFT < end ? next << ZPAGE_SHIFT :
 							   end & ~ZPAGE_MASK;
 			if (next > pos) {
-				z->stats.notify_free += (next - pos) >> ZPAGE_SHIFT;
+				z->stats.notify_free += (next - pos) >>
+							ZPAGE_SHIFT;
 				n = next - pos;
 				continue;
 			}

@@ -39,8 +39,7 @@
 #include "device/zdev_int.h"
 
 /* per-thread scratch: a page for partial I/O, a buffer for compression */
-static __thread unsigned char tls_page[ZPAGE_SIZE]
-	__attribute__((aligned(64)));
+static __thread unsigned char tls_page[ZPAGE_SIZE] __attribute__((aligned(64)));
 static __thread unsigned char tls_dst[ZCOMP_DST_SIZE]
 	__attribute__((aligned(64)));
 
@@ -103,13 +102,15 @@ static void fill_page(void *ptr, uint64_t value)
 		memcpy(page + i * sizeof(value), &value, sizeof(value));
 }
 
+/* what freeing a slot clears besides its content */
+#define MARKS (ZE_IDLE | ZE_INCOMPRESSIBLE | ZE_PP | ZE_PRIO_MASK)
+
 void zpage_free_slot(struct zdev *z, struct zentry *e)
 {
 	struct zdev_counters *c = &z->stats;
 
-	if (zentry_test(e, ZE_IDLE | ZE_INCOMPRESSIBLE | ZE_PP | ZE_PRIO_MASK))
-		zentry_set_bits(e, ZE_IDLE | ZE_INCOMPRESSIBLE | ZE_PP |
-				ZE_PRIO_MASK, 0);
+	if (zentry_test(e, MARKS))
+		zentry_set_bits(e, MARKS, 0);
 	if (zentry_test(e, ZE_SAME)) {
 		zentry_clear(e, ZE_SAME);
 		c->same_pages--;
@@ -148,8 +149,8 @@ static int read_block(struct zdev *z, struct zentry *e, void *dst)
 		memcpy(dst, tls_block, ZPAGE_SIZE);
 		return 0;
 	}
-	return zcomp_decompress(z->comps[zentry_prio(e)], tls_block, size,
-				dst, ZPAGE_SIZE);
+	return zcomp_decompress(z->comps[zentry_prio(e)], tls_block, size, dst,
+				ZPAGE_SIZE);
 }
 
 int zpage_read_slot(struct zdev *z, struct zentry *e, void *dst)
@@ -173,8 +174,8 @@ int zpage_read_slot(struct zdev *z, struct zentry *e, void *dst)
 	if (size == ZPAGE_SIZE)
 		memcpy(dst, src, ZPAGE_SIZE);
 	else
-		ret = zcomp_decompress(z->comps[zentry_prio(e)], src, size,
-				       dst, ZPAGE_SIZE);
+		ret = zcomp_decompress(z->comps[zentry_prio(e)], src, size, dst,
+				       ZPAGE_SIZE);
 	zs_obj_read_end(z->pool, e->handle);
 	return ret;
 }
@@ -202,10 +203,9 @@ int zpage_read(struct zdev *z, uint64_t index, void *dst)
  * dst when it is aligned for O_DIRECT.  The slots of the run are locked
  * in ascending order, as nothing holds one slot while taking a lower.
  */
-#define RUN_MAX	64
+#define RUN_MAX 64
 
-int zpage_read_pages(struct zdev *z, uint64_t index, unsigned int n,
-		     void *dst)
+int zpage_read_pages(struct zdev *z, uint64_t index, unsigned int n, void *dst)
 {
 	struct zentry *e[RUN_MAX];
 	unsigned int run = 0, i;
@@ -271,8 +271,8 @@ static void update_used_max(struct zdev *z, uint64_t pages)
  * compression instead of following it.  Reads e->handle without the
  * lock, as a hint only: zs_prefetch takes any value.
  */
-__attribute__((no_sanitize_thread))
-static void prefetch_old(struct zdev *z, struct zentry *e)
+__attribute__((no_sanitize_thread)) static void prefetch_old(struct zdev *z,
+							     struct zentry *e)
 {
 	uint32_t flags = atomic_load_explicit(&e->flags, memory_order_relaxed);
 
@@ -308,7 +308,8 @@ static int write_page(struct zdev *z, uint64_t index, struct zentry *e,
 			prefetch_old(z, e);
 		ret = zcomp_compress(z->comps[0], src, ZPAGE_SIZE, tls_dst,
 				     &comp_len);
-		if (ret == -ENOSPC || (!ret && comp_len >= z->huge_class_size)) {
+		if (ret == -ENOSPC ||
+		    (!ret && comp_len >= z->huge_class_size)) {
 			huge = true;
 			comp_len = ZPAGE_SIZE;
 			obj = src;
@@ -398,7 +399,7 @@ int zpage_discard(struct zdev *z, uint64_t index, size_t off, size_t len)
 	if (len == ZPAGE_SIZE)
 		z->stats.notify_free++;
 	if (!e)
-		return 0;	/* never written: nothing to free or zero */
+		return 0; /* never written: nothing to free or zero */
 	zentry_lock(e);
 	if (!zentry_allocated(e))
 		goto out_unlock;

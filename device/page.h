@@ -22,8 +22,7 @@ int zpage_read(struct zdev *z, uint64_t index, void *dst);
  * Up to n whole pages from index into dst: how many were read (>= 1), or
  * -EIO.  Written-back pages in consecutive blocks come in one read.
  */
-int zpage_read_pages(struct zdev *z, uint64_t index, unsigned int n,
-		     void *dst);
+int zpage_read_pages(struct zdev *z, uint64_t index, unsigned int n, void *dst);
 /* bytes [off, off + len) of the page into dst */
 int zpage_read_part(struct zdev *z, uint64_t index, void *dst, size_t off,
 		    size_t len);

@@ -50,10 +50,10 @@
 #include "device/zdev_int.h"
 #include "util/harden.h"
 
-#define NS_PER_SEC	1000000000ull
+#define NS_PER_SEC 1000000000ull
 /* the runs' nice value: I/O on the device's images comes first */
-#define POLICY_NICE	10
-#define DAY_NS		(86400ull * NS_PER_SEC)
+#define POLICY_NICE 10
+#define DAY_NS	    (86400ull * NS_PER_SEC)
 
 static uint64_t now_ns(void)
 {
@@ -86,8 +86,7 @@ static double exp_neg(double x)
 	return t;
 }
 
-uint32_t zpolicy_age(uint32_t min, uint32_t max, uint64_t avail,
-		     uint64_t total)
+uint32_t zpolicy_age(uint32_t min, uint32_t max, uint64_t avail, uint64_t total)
 {
 	double used;
 
@@ -137,8 +136,7 @@ static bool file_u64(const char *path, uint64_t *out)
 }
 
 /* limit, usage and inactive file pages of the daemon's memory cgroup */
-static bool cgroup_memory(uint64_t *limit, uint64_t *usage,
-			  uint64_t *inactive)
+static bool cgroup_memory(uint64_t *limit, uint64_t *usage, uint64_t *inactive)
 {
 	char line[512], dir[600], path[700], *p;
 	bool v2 = false, found = false;
@@ -221,13 +219,13 @@ void zpolicy_topup(struct zdev *z)
 	add = (uint64_t)((unsigned __int128)daily * (now - p->topup_ns) /
 			 DAY_NS);
 	if (!add)
-		goto out_unlock;	/* the fraction is kept for later */
+		goto out_unlock; /* the fraction is kept for later */
 	p->topup_ns += (uint64_t)((unsigned __int128)add * DAY_NS / daily);
 	left = z->wb_limit;
 	do {
 		next = left + add < daily ? left + add : daily;
 		if (next <= left)
-			break;	/* full, or set above a day by hand */
+			break; /* full, or set above a day by hand */
 	} while (!atomic_compare_exchange_weak(&z->wb_limit, &left, next));
 out_unlock:
 	pthread_mutex_unlock(&p->lock);

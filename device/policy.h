@@ -30,36 +30,36 @@
 struct zdev;
 struct zentry;
 
-#define ZPOLICY_OFF		UINT32_MAX	/* an age that is not set */
-#define ZPOLICY_ACCEPT_DEFAULT	90		/* zswap's accept_threshold */
-#define ZPOLICY_AGE_MAX		(UINT32_MAX - 1)
+#define ZPOLICY_OFF	       UINT32_MAX /* an age that is not set */
+#define ZPOLICY_ACCEPT_DEFAULT 90	  /* zswap's accept_threshold */
+#define ZPOLICY_AGE_MAX	       (UINT32_MAX - 1)
 
 /* the policy file's values; see zramfs(8) */
 struct zpolicy_cfg {
-	uint32_t interval;	/* seconds between runs; 0: no runs */
+	uint32_t interval;	 /* seconds between runs; 0: no runs */
 	uint32_t rc_min, rc_max; /* recompress_after, ZPOLICY_OFF: off */
 	uint32_t wb_min, wb_max; /* writeback_after, ZPOLICY_OFF: off */
-	uint64_t budget;	/* writeback_budget, bytes per day; 0: none */
-	unsigned int accept;	/* accept_threshold, percent 1..100 */
+	uint64_t budget;	 /* writeback_budget, bytes per day; 0: none */
+	unsigned int accept;	 /* accept_threshold, percent 1..100 */
 };
 
 /* what a write to the policy file names (the rest keeps its value) */
-#define ZPOLICY_SET_INTERVAL	1u
-#define ZPOLICY_SET_RECOMPRESS	2u
-#define ZPOLICY_SET_WRITEBACK	4u
-#define ZPOLICY_SET_BUDGET	8u
-#define ZPOLICY_SET_ACCEPT	16u
+#define ZPOLICY_SET_INTERVAL   1u
+#define ZPOLICY_SET_RECOMPRESS 2u
+#define ZPOLICY_SET_WRITEBACK  4u
+#define ZPOLICY_SET_BUDGET     8u
+#define ZPOLICY_SET_ACCEPT     16u
 
 /* policy_stat, in the file's order */
 struct zpolicy_stat {
-	uint64_t recompressed;	/* pages recompressed by runs */
-	uint64_t written_back;	/* pages written back by runs */
-	uint64_t evicted;	/* pages written back by eviction */
-	uint64_t runs;		/* runs on an initialised device */
-	uint64_t last_run_ms;	/* the last run's duration */
-	uint64_t evict_failed;	/* writes eviction could not make room for */
-	uint64_t rc_age;	/* the last run's recompress age, seconds */
-	uint64_t wb_age;	/* the last run's writeback age, seconds */
+	uint64_t recompressed; /* pages recompressed by runs */
+	uint64_t written_back; /* pages written back by runs */
+	uint64_t evicted;      /* pages written back by eviction */
+	uint64_t runs;	       /* runs on an initialised device */
+	uint64_t last_run_ms;  /* the last run's duration */
+	uint64_t evict_failed; /* writes eviction could not make room for */
+	uint64_t rc_age;       /* the last run's recompress age, seconds */
+	uint64_t wb_age;       /* the last run's writeback age, seconds */
 };
 
 void zpolicy_defaults(struct zpolicy_cfg *c);
@@ -98,21 +98,21 @@ void zpolicy_memory(uint64_t *avail, uint64_t *total);
 /* each device's policy state (struct zdev's policy member) */
 struct zpolicy {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;	/* CLOCK_MONOTONIC: wakes the thread */
+	pthread_cond_t cond; /* CLOCK_MONOTONIC: wakes the thread */
 	/* protected by lock */
 	struct zpolicy_cfg cfg;
-	uint64_t gen;		/* bumped on every change and reset */
-	bool started;		/* thread created and not joined */
-	bool running;		/* thread not yet leaving */
-	bool stop;		/* the device is going away */
+	uint64_t gen; /* bumped on every change and reset */
+	bool started; /* thread created and not joined */
+	bool running; /* thread not yet leaving */
+	bool stop;    /* the device is going away */
 	pthread_t thread;
-	uint64_t next_ns;	/* next run, CLOCK_MONOTONIC */
-	uint64_t topup_ns;	/* budget topped up until then */
+	uint64_t next_ns;  /* next run, CLOCK_MONOTONIC */
+	uint64_t topup_ns; /* budget topped up until then */
 	/* read without lock: the write path's eviction */
-	_Atomic uint64_t gen_seen;	/* gen, for runs to compare */
+	_Atomic uint64_t gen_seen; /* gen, for runs to compare */
 	_Atomic unsigned int accept;
 	_Atomic bool evict_on;
-	_Atomic uint64_t daily_pages;	/* budget / 4 KiB; 0: none */
+	_Atomic uint64_t daily_pages; /* budget / 4 KiB; 0: none */
 	/* serialises evictions that hold no slot lock (evict.c) */
 	pthread_mutex_t evict_lock;
 	/* policy_stat */
@@ -139,7 +139,7 @@ void zpolicy_topup(struct zdev *z);
  * room now, -ENOSPC if not (eviction off, no backing store, the store
  * full, the budget spent).
  */
-#define ZEVICT_TRIES	3
+#define ZEVICT_TRIES 3
 int zevict(struct zdev *z, struct zentry *held, unsigned int tries);
 /*
  * Before an allocation: with eviction on and the pool within a headroom

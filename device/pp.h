@@ -16,7 +16,7 @@ struct zdev;
 struct zentry;
 
 struct zpp {
-	uint64_t *slot;		/* size << 48 | index, sorted at the end */
+	uint64_t *slot; /* size << 48 | index, sorted at the end */
 	uint64_t n, cap;
 };
 

@@ -27,10 +27,9 @@
 #include "device/zdev_int.h"
 #include "util/parallel.h"
 
-#define CHUNK_SLOTS	256	/* candidates a thread claims at once */
+#define CHUNK_SLOTS 256 /* candidates a thread claims at once */
 
-static __thread unsigned char tls_page[ZPAGE_SIZE]
-	__attribute__((aligned(64)));
+static __thread unsigned char tls_page[ZPAGE_SIZE] __attribute__((aligned(64)));
 static __thread unsigned char tls_dst[ZCOMP_DST_SIZE]
 	__attribute__((aligned(64)));
 
@@ -39,10 +38,10 @@ struct run {
 	struct zpp *pp;
 	unsigned int mode;
 	uint32_t threshold;
-	unsigned int prio, prio_max;	/* algorithms [prio, prio_max) */
-	bool last_allowed;	/* prio_max covers every configured one */
-	bool limited;		/* max_pages given */
-	_Atomic uint64_t left;	/* pages still to try under max_pages */
+	unsigned int prio, prio_max; /* algorithms [prio, prio_max) */
+	bool last_allowed;	     /* prio_max covers every configured one */
+	bool limited;		     /* max_pages given */
+	_Atomic uint64_t left;	     /* pages still to try under max_pages */
 	_Atomic uint64_t replaced;
 	_Atomic int err;
 };
@@ -135,7 +134,7 @@ static bool recompress_one(struct run *r, uint64_t index)
 				     tls_dst, &len);
 		if (ret == -ENOSPC) {
 			ret = 0;
-			continue;	/* does not fit: no progress */
+			continue; /* does not fit: no progress */
 		}
 		if (ret)
 			break;
@@ -184,7 +183,7 @@ static void chunk(void *arg, unsigned int c)
 		end = r->pp->n;
 	for (i = (uint64_t)c * CHUNK_SLOTS; i < end; i++) {
 		if (r->err || (r->limited && !r->left))
-			return;	/* the rest is unmarked by zpp_release */
+			return; /* the rest is unmarked by zpp_release */
 		if (!recompress_one(r, zpp_index(r->pp->slot[i])))
 			return;
 	}
@@ -193,7 +192,8 @@ static void chunk(void *arg, unsigned int c)
 int zrecomp_run(struct zdev *z, const struct zdev_recomp *rq, bool one_thread,
 		uint64_t *replaced)
 {
-	struct run r = { .z = z, .mode = rq->mode,
+	struct run r = { .z = z,
+			 .mode = rq->mode,
 			 .threshold = rq->threshold,
 			 .limited = rq->max_pages != 0,
 			 .left = rq->max_pages };

@@ -16,7 +16,7 @@
 #include "device/zdev_int.h"
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct zdev *slots[ZREG_MAX_DEVICES];	/* protected by reg_lock */
+static struct zdev *slots[ZREG_MAX_DEVICES]; /* protected by reg_lock */
 
 int zreg_add(void)
 {

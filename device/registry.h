@@ -10,7 +10,7 @@
 
 #include "device/zdev.h"
 
-#define ZREG_MAX_DEVICES	1024
+#define ZREG_MAX_DEVICES 1024
 
 /* new device; returns its id or -ENOMEM (table full or no memory) */
 int zreg_add(void);

@@ -68,7 +68,8 @@ uint64_t ztable_next_chunk(struct ztable *t, uint64_t from)
 	for (ci = from >> ZT_CHUNK_SHIFT; ci < t->nr_chunks; ci++) {
 		if (t->dir[ci])
 			return ci == from >> ZT_CHUNK_SHIFT ?
-				from : ci << ZT_CHUNK_SHIFT;
+				       from :
+				       ci << ZT_CHUNK_SHIFT;
 	}
 	return t->nr_pages;
 }

@@ -17,28 +17,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZT_CHUNK_SHIFT	9
-#define ZT_CHUNK_PAGES	(1u << ZT_CHUNK_SHIFT)
+#define ZT_CHUNK_SHIFT 9
+#define ZT_CHUNK_PAGES (1u << ZT_CHUNK_SHIFT)
 
 /* flags word: low 13 bits are the object size (0..4096), then flags */
-#define ZE_SIZE_MASK	0x1fffu
-#define ZE_LOCK		(1u << 13)	/* slot lock */
-#define ZE_WAITERS	(1u << 14)	/* someone sleeps on the lock */
-#define ZE_SAME		(1u << 15)	/* handle holds the fill word */
-#define ZE_HUGE		(1u << 16)	/* stored raw, 4096 bytes */
-#define ZE_IDLE		(1u << 17)	/* not accessed since marked idle */
-#define ZE_WB		(1u << 18)	/* on the backing store: handle is
+#define ZE_SIZE_MASK 0x1fffu
+#define ZE_LOCK	     (1u << 13) /* slot lock */
+#define ZE_WAITERS   (1u << 14) /* someone sleeps on the lock */
+#define ZE_SAME	     (1u << 15) /* handle holds the fill word */
+#define ZE_HUGE	     (1u << 16) /* stored raw, 4096 bytes */
+#define ZE_IDLE	     (1u << 17) /* not accessed since marked idle */
+#define ZE_WB \
+	(1u << 18)		     /* on the backing store: handle is
 					   the block, size the bytes there */
-#define ZE_INCOMPRESSIBLE (1u << 19)	/* no secondary algorithm shrank it */
-#define ZE_PRIO_SHIFT	20		/* 2 bits: algorithm priority */
-#define ZE_PRIO_MASK	(3u << ZE_PRIO_SHIFT)
-#define ZE_PP		(1u << 22)	/* picked by a writeback or
+#define ZE_INCOMPRESSIBLE (1u << 19) /* no secondary algorithm shrank it */
+#define ZE_PRIO_SHIFT	  20	     /* 2 bits: algorithm priority */
+#define ZE_PRIO_MASK	  (3u << ZE_PRIO_SHIFT)
+#define ZE_PP \
+	(1u << 22) /* picked by a writeback or
 					   recompress; any change clears it */
 
 struct zentry {
-	uint64_t handle;		/* protected by ZE_LOCK */
-	_Atomic uint32_t flags;		/* lock bit atomic, rest under it */
-	uint32_t atime;			/* CLOCK_MONOTONIC_COARSE seconds */
+	uint64_t handle;	/* protected by ZE_LOCK */
+	_Atomic uint32_t flags; /* lock bit atomic, rest under it */
+	uint32_t atime;		/* CLOCK_MONOTONIC_COARSE seconds */
 };
 
 struct ztable {

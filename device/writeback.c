@@ -42,7 +42,7 @@ struct pp_cursor {
 
 struct wb_page {
 	uint64_t index;
-	uint32_t size;		/* bytes in the block: ZPAGE_SIZE if raw */
+	uint32_t size; /* bytes in the block: ZPAGE_SIZE if raw */
 	unsigned int prio;
 };
 
@@ -71,7 +71,7 @@ static int take(struct zdev *z, uint64_t v, struct wb_page *p, void *buf)
 
 	zentry_lock(e);
 	if (!zentry_test(e, ZE_PP)) {
-		ret = 0;	/* changed since it was picked */
+		ret = 0; /* changed since it was picked */
 		goto out_unlock;
 	}
 	p->index = zpp_index(v);
@@ -125,8 +125,7 @@ static bool spend(struct zdev *z)
 	do {
 		if (!left)
 			return false;
-	} while (!atomic_compare_exchange_weak(&z->wb_limit, &left,
-					       left - 1));
+	} while (!atomic_compare_exchange_weak(&z->wb_limit, &left, left - 1));
 	return true;
 }
 
@@ -139,8 +138,8 @@ static void refund(struct zdev *z)
 /* one batch: its pages' bytes, where they go, and how the write went */
 struct batch {
 	unsigned int k, got;
-	uint64_t *cand;		/* candidates being taken */
-	int *taken;		/* take()'s answer for each */
+	uint64_t *cand; /* candidates being taken */
+	int *taken;	/* take()'s answer for each */
 	struct zdev *z;
 	struct wb_page *pages;
 	uint64_t *blk;
@@ -157,7 +156,7 @@ struct writer {
 	struct zbacking *store;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct batch *todo;	/* protected by lock: handed to the thread */
+	struct batch *todo; /* protected by lock: handed to the thread */
 	bool busy, stop;
 	pthread_t thread;
 };
@@ -169,8 +168,9 @@ static void write_batch(struct zbacking *store, struct batch *b)
 	b->err = 0;
 	/* one write per run of consecutive blocks */
 	for (j = 0; j < b->got; j += run) {
-		for (run = 1; j + run < b->got &&
-		     b->blk[j + run] == b->blk[j] + run; run++)
+		for (run = 1;
+		     j + run < b->got && b->blk[j + run] == b->blk[j] + run;
+		     run++)
 			;
 		if (zbacking_write(store, b->blk[j],
 				   b->buf + (size_t)j * ZPAGE_SIZE, run)) {
@@ -243,7 +243,7 @@ static void batch_free(struct batch *b)
 	free(b->buf);
 }
 
-#define TAKE_CHUNK	8	/* candidates a thread copies out at once */
+#define TAKE_CHUNK 8 /* candidates a thread copies out at once */
 
 static void take_chunk(void *arg, unsigned int c)
 {
@@ -312,7 +312,8 @@ static int64_t finish(struct zdev *z, struct batch *b)
 	unsigned int j;
 
 	for (j = 0; j < b->k; j++) {
-		if (!b->err && j < b->got && commit(z, &b->pages[j], b->blk[j])) {
+		if (!b->err && j < b->got &&
+		    commit(z, &b->pages[j], b->blk[j])) {
 			moved++;
 			continue;
 		}
@@ -339,7 +340,8 @@ int64_t zwb_write_out(struct zdev *z, struct zpp *pp)
 		pthread_mutex_init(&w.lock, NULL);
 		pthread_cond_init(&w.cond, NULL);
 		ret = pthread_create(&w.thread, NULL, writer_main, &w) ?
-		      -ENOMEM : 0;
+			      -ENOMEM :
+			      0;
 	}
 	if (ret) {
 		batch_free(&b[0]);

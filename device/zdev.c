@@ -226,8 +226,7 @@ out_unlock:
 	return ret;
 }
 
-const char *zdev_comp(struct zdev *z, unsigned int prio, char *buf,
-		      size_t size)
+const char *zdev_comp(struct zdev *z, unsigned int prio, char *buf, size_t size)
 {
 	buf[0] = '\0';
 	if (prio >= ZDEV_MAX_COMPS)
@@ -243,8 +242,8 @@ ssize_t zdev_comp_show(struct zdev *z, unsigned int prio, char *buf,
 {
 	char name[ZDEV_ALGO_NAME_MAX];
 
-	return zcomp_available_show(zdev_comp(z, prio, name, sizeof(name)),
-				    buf, size);
+	return zcomp_available_show(zdev_comp(z, prio, name, sizeof(name)), buf,
+				    size);
 }
 
 int zdev_set_params(struct zdev *z, int prio, const char *algo, int level,
@@ -380,8 +379,8 @@ void zdev_set_mem_limit(struct zdev *z, uint64_t bytes)
 void zdev_reset_mem_used_max(struct zdev *z)
 {
 	pthread_rwlock_rdlock(&z->init_lock);
-	z->stats.max_used_pages = z->init_done ?
-		zs_get_total_pages(z->pool) : 0;
+	z->stats.max_used_pages = z->init_done ? zs_get_total_pages(z->pool) :
+						 0;
 	pthread_rwlock_unlock(&z->init_lock);
 }
 

@@ -20,16 +20,16 @@
 #include "stats/zstats.h"
 #include "util/page.h"
 
-#define ZDEV_MAX_COMPS		4	/* primary + 3 recompression algorithms */
-#define ZDEV_ALGO_NAME_MAX	128	/* kernel ZRAM_MAX_ALGO_NAME_SZ */
-#define ZDEV_DEFAULT_COMP	"lz4"
+#define ZDEV_MAX_COMPS	   4   /* primary + 3 recompression algorithms */
+#define ZDEV_ALGO_NAME_MAX 128 /* kernel ZRAM_MAX_ALGO_NAME_SZ */
+#define ZDEV_DEFAULT_COMP  "lz4"
 /*
  * Most threads that may do I/O on devices at once: each needs its own
  * compression stream; the rest of ZCOMP_MAX_WORKERS is kept for the
  * helper threads of large requests (util/parallel.h) and the device's
  * background threads.
  */
-#define ZDEV_MAX_IO_THREADS	(ZCOMP_MAX_WORKERS - 16)
+#define ZDEV_MAX_IO_THREADS (ZCOMP_MAX_WORKERS - 16)
 
 struct zdev;
 
@@ -53,7 +53,7 @@ const char *zdev_comp(struct zdev *z, unsigned int prio, char *buf,
 ssize_t zdev_comp_show(struct zdev *z, unsigned int prio, char *buf,
 		       size_t size);
 /* algorithm_params' level when none is given: the backend's default */
-#define ZDEV_LEVEL_DEFAULT	ZCOMP_LEVEL_DEFAULT
+#define ZDEV_LEVEL_DEFAULT ZCOMP_LEVEL_DEFAULT
 /*
  * algorithm_params: prio, or algo (a name set at some priority) selects
  * the slot; level/dict as in zcomp_params (dict_path NULL for none).
@@ -64,7 +64,7 @@ int zdev_set_params(struct zdev *z, int prio, const char *algo, int level,
 void zdev_set_mem_limit(struct zdev *z, uint64_t bytes);
 
 /* -- backing store and writeback settings --------------------------------- */
-#define ZDEV_WB_BATCH_DEFAULT	32	/* writeback_batch_size */
+#define ZDEV_WB_BATCH_DEFAULT 32 /* writeback_batch_size */
 /*
  * backing_dev: a block device or a regular file.  -EBUSY once
  * initialised (checked first), -EDEADLK for a path onto the daemon's own
@@ -99,9 +99,9 @@ int zdev_mark_idle(struct zdev *z, bool all, uint64_t age);
  */
 int zdev_pp_check(struct zdev *z, bool need_backing, uint64_t *nr_pages);
 
-#define ZDEV_PP_IDLE		1u
-#define ZDEV_PP_HUGE		2u
-#define ZDEV_PP_INCOMPRESSIBLE	4u
+#define ZDEV_PP_IDLE	       1u
+#define ZDEV_PP_HUGE	       2u
+#define ZDEV_PP_INCOMPRESSIBLE 4u
 /* one selection of a writeback: slots [lo, hi) that match every mode bit */
 struct zdev_wb_range {
 	unsigned int mode;
@@ -118,11 +118,11 @@ int zdev_writeback(struct zdev *z, const struct zdev_wb_range *r,
 		   unsigned int n);
 
 struct zdev_recomp {
-	unsigned int mode;	/* ZDEV_PP_IDLE / ZDEV_PP_HUGE bits, 0: all */
-	uint32_t threshold;	/* only objects of at least this size */
-	uint64_t max_pages;	/* 0: no limit */
-	const char *algo;	/* NULL: every secondary algorithm */
-	int prio;		/* -1: none given */
+	unsigned int mode;  /* ZDEV_PP_IDLE / ZDEV_PP_HUGE bits, 0: all */
+	uint32_t threshold; /* only objects of at least this size */
+	uint64_t max_pages; /* 0: no limit */
+	const char *algo;   /* NULL: every secondary algorithm */
+	int prio;	    /* -1: none given */
 };
 /*
  * Recompress the selected slots with the secondary algorithms in
@@ -149,7 +149,7 @@ void zdev_set_default_mem_limit(uint64_t bytes);
  * Memory each initialised device keeps faulted in ahead of its writes
  * (0: none, pages fault in as written).  Set before devices initialise.
  */
-#define ZDEV_DEFAULT_RESERVE	(4u << 20)	/* the daemon's -o reserve */
+#define ZDEV_DEFAULT_RESERVE (4u << 20) /* the daemon's -o reserve */
 void zdev_set_reserve(uint64_t bytes);
 /*
  * The daemon's own mount (its st_dev).  A path the device is given to

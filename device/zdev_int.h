@@ -43,7 +43,7 @@ struct zdev_counters {
 	_Atomic uint64_t dc_ios, dc_sectors, dc_ns;
 	_Atomic uint64_t fl_ios;
 	_Atomic uint64_t in_flight;
-	_Atomic uint64_t busy_ns;	/* io_ticks: time with I/O in flight */
+	_Atomic uint64_t busy_ns; /* io_ticks: time with I/O in flight */
 	_Atomic uint64_t busy_start_ns;
 };
 
@@ -59,17 +59,17 @@ struct zdev {
 	struct zs_pool *pool;
 	struct ztable table;
 	size_t huge_class_size;
-	struct zbacking *backing;	/* NULL: no backing_dev */
-	bool wb_compressed;		/* writeback_compressed */
+	struct zbacking *backing; /* NULL: no backing_dev */
+	bool wb_compressed;	  /* writeback_compressed */
 	/* atomics: changed without init_lock */
 	_Atomic bool wb_limit_enable;
-	_Atomic uint64_t wb_limit;	/* remaining budget, 4 KiB blocks */
-	_Atomic unsigned int wb_batch;	/* writeback_batch_size */
-	_Atomic bool pp_busy;		/* a writeback or recompress runs */
+	_Atomic uint64_t wb_limit;     /* remaining budget, 4 KiB blocks */
+	_Atomic unsigned int wb_batch; /* writeback_batch_size */
+	_Atomic bool pp_busy;	       /* a writeback or recompress runs */
 	_Atomic uint64_t limit_pages;
 	_Atomic int open_count;
-	_Atomic int refs;		/* registry.c's reference count */
-	struct zpolicy policy;		/* automatic tiering (policy.h) */
+	_Atomic int refs;      /* registry.c's reference count */
+	struct zpolicy policy; /* automatic tiering (policy.h) */
 	struct zdev_counters stats;
 };
 

@@ -28,20 +28,20 @@
 #include "fuse/inode.h"
 #include "util/page.h"
 
-#define INO_DEV		2
-#define INO_BLOCK	3
-#define INO_CLASS	4
-#define INO_CONTROL	5
-#define INO_DEBUG	6
-#define INO_ROOT_ATTR	8	/* stats.json, metrics: 8..15 */
-#define INO_CLASS_ATTR	16
-#define DEV_BASE	0x10000ull
-#define DEV_STRIDE	64ull
-#define SUB_IMAGE	0	/* /dev/zramN */
-#define SUB_DIR		1	/* /block/zramN/ */
-#define SUB_ATTR	2	/* /block/zramN/<attribute k>: SUB_ATTR + k */
-#define SUB_DEBUG_DIR	40	/* /debug/zramN/ */
-#define SUB_DEBUG_ATTR	41	/* /debug/zramN/<file k>: SUB_DEBUG_ATTR + k */
+#define INO_DEV	       2
+#define INO_BLOCK      3
+#define INO_CLASS      4
+#define INO_CONTROL    5
+#define INO_DEBUG      6
+#define INO_ROOT_ATTR  8 /* stats.json, metrics: 8..15 */
+#define INO_CLASS_ATTR 16
+#define DEV_BASE       0x10000ull
+#define DEV_STRIDE     64ull
+#define SUB_IMAGE      0  /* /dev/zramN */
+#define SUB_DIR	       1  /* /block/zramN/ */
+#define SUB_ATTR       2  /* /block/zramN/<attribute k>: SUB_ATTR + k */
+#define SUB_DEBUG_DIR  40 /* /debug/zramN/ */
+#define SUB_DEBUG_ATTR 41 /* /debug/zramN/<file k>: SUB_DEBUG_ATTR + k */
 
 static struct timespec start_time;
 static const struct zattr *dev_attrs, *class_attrs, *debug_attrs;
@@ -92,7 +92,8 @@ struct zino zino_decode(fuse_ino_t ino)
 		} else if (sub == SUB_DIR || sub == SUB_DEBUG_DIR) {
 			n.kind = ZINO_DIR;
 		} else if (sub >= SUB_DEBUG_ATTR &&
-			   sub - SUB_DEBUG_ATTR < (unsigned int)nr_debug_attrs) {
+			   sub - SUB_DEBUG_ATTR <
+				   (unsigned int)nr_debug_attrs) {
 			n.kind = ZINO_ATTR;
 			n.attr = &debug_attrs[sub - SUB_DEBUG_ATTR];
 		} else if (sub >= SUB_ATTR &&
@@ -138,7 +139,7 @@ int zino_stat(fuse_ino_t ino, struct stat *st)
 	case ZINO_ATTR:
 		st->st_mode = S_IFREG | n.attr->mode;
 		st->st_nlink = 1;
-		st->st_size = ZATTR_BUF_SIZE;	/* as sysfs */
+		st->st_size = ZATTR_BUF_SIZE; /* as sysfs */
 		break;
 	default:
 		break;
@@ -175,7 +176,7 @@ static const struct fixed {
 	{ INO_CLASS, "zram-control", INO_CONTROL },
 	{ ZINO_ROOT, "debug", INO_DEBUG },
 };
-#define NR_FIXED	(sizeof(fixed) / sizeof(fixed[0]))
+#define NR_FIXED (sizeof(fixed) / sizeof(fixed[0]))
 
 fuse_ino_t zino_lookup(fuse_ino_t parent, const char *name)
 {
@@ -203,9 +204,9 @@ fuse_ino_t zino_lookup(fuse_ino_t parent, const char *name)
 		id = parse_dev_name(name);
 		if (id < 0)
 			return 0;
-		return dev_ino(id, parent == INO_DEV ? SUB_IMAGE :
+		return dev_ino(id, parent == INO_DEV   ? SUB_IMAGE :
 				   parent == INO_BLOCK ? SUB_DIR :
-				   SUB_DEBUG_DIR);
+							 SUB_DEBUG_DIR);
 	}
 	if (p.kind != ZINO_DIR || p.dev < 0)
 		return 0;
@@ -225,9 +226,10 @@ fuse_ino_t zino_parent(fuse_ino_t dir)
 {
 	unsigned int f;
 
-	if (dir >= DEV_BASE)	/* /block/zramN or /debug/zramN */
+	if (dir >= DEV_BASE) /* /block/zramN or /debug/zramN */
 		return (dir - DEV_BASE) % DEV_STRIDE == SUB_DEBUG_DIR ?
-		       INO_DEBUG : INO_BLOCK;
+			       INO_DEBUG :
+			       INO_BLOCK;
 	for (f = 0; f < NR_FIXED; f++)
 		if (fixed[f].ino == dir)
 			return fixed[f].parent;
@@ -245,8 +247,7 @@ static int dir_add(fuse_req_t req, struct zino_dirbuf *b, const char *name,
 	if (!np)
 		return -ENOMEM;
 	b->p = np;
-	fuse_add_direntry(req, b->p + b->size, len, name, &st,
-			  b->size + len);
+	fuse_add_direntry(req, b->p + b->size, len, name, &st, b->size + len);
 	b->size += len;
 	return 0;
 }
@@ -287,9 +288,10 @@ int zino_list(fuse_req_t req, fuse_ino_t dir, struct zino_dirbuf *b)
 		for (i = 0; !ret && i < cnt; i++) {
 			snprintf(name, sizeof(name), "zram%d", ids[i]);
 			ret = dir_add(req, b, name,
-				      dev_ino(ids[i], dir == INO_DEV ?
-					      SUB_IMAGE : dir == INO_BLOCK ?
-					      SUB_DIR : SUB_DEBUG_DIR),
+				      dev_ino(ids[i],
+					      dir == INO_DEV   ? SUB_IMAGE :
+					      dir == INO_BLOCK ? SUB_DIR :
+								 SUB_DEBUG_DIR),
 				      dir == INO_DEV ? S_IFREG : S_IFDIR);
 		}
 		break;

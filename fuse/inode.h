@@ -28,15 +28,15 @@
 
 #include "control/attrs.h"
 
-#define ZINO_ROOT	FUSE_ROOT_ID
+#define ZINO_ROOT FUSE_ROOT_ID
 
 enum zino_kind { ZINO_NONE, ZINO_DIR, ZINO_IMAGE, ZINO_ATTR };
 
 /* what an inode number names */
 struct zino {
 	enum zino_kind kind;
-	int dev;			/* device id, or -1 */
-	const struct zattr *attr;	/* for ZINO_ATTR */
+	int dev;		  /* device id, or -1 */
+	const struct zattr *attr; /* for ZINO_ATTR */
 };
 
 /* a directory's listing in readdir's wire format (fuse_add_direntry) */

@@ -41,11 +41,11 @@
 /* an open control file: one snapshot for reads, taken by the first */
 struct ctl_handle {
 	const struct zattr *attr;
-	struct zdev *dev;		/* referenced, NULL for class files */
-	pthread_mutex_t lock;		/* orders the first reads */
-	bool shown;			/* protected by lock; then fixed */
-	ssize_t len;			/* snapshot length or -errno */
-	char *text;			/* buf, or show_alloc's text */
+	struct zdev *dev;     /* referenced, NULL for class files */
+	pthread_mutex_t lock; /* orders the first reads */
+	bool shown;	      /* protected by lock; then fixed */
+	ssize_t len;	      /* snapshot length or -errno */
+	char *text;	      /* buf, or show_alloc's text */
 	char buf[ZATTR_BUF_SIZE];
 };
 
@@ -143,8 +143,8 @@ static void zfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	if (ret)
 		goto out_err;
 	ret = -EPERM;
-	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
-		      FUSE_SET_ATTR_GID))
+	if (to_set &
+	    (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
 		goto out_err;
 	if (to_set & FUSE_SET_ATTR_SIZE) {
 		/* O_TRUNC on a control file is harmless, as on sysfs; an
@@ -194,8 +194,8 @@ out_err:
 	fuse_reply_err(req, -ret);
 }
 
-static void zfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
-			off_t off, struct fuse_file_info *fi)
+static void zfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			struct fuse_file_info *fi)
 {
 	struct zino_dirbuf *b = (struct zino_dirbuf *)(uintptr_t)fi->fh;
 
@@ -267,8 +267,7 @@ static void snapshot(struct ctl_handle *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
-static void open_attr(fuse_req_t req, struct zino *n,
-		      struct fuse_file_info *fi)
+static void open_attr(fuse_req_t req, struct zino *n, struct fuse_file_info *fi)
 {
 	int acc = fi->flags & O_ACCMODE;
 	struct ctl_handle *h;
@@ -303,11 +302,10 @@ static void open_attr(fuse_req_t req, struct zino *n,
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
 	if (fuse_reply_open(req, fi) == -ENOENT)
-		free_handle(h);	/* interrupted: undo */
+		free_handle(h); /* interrupted: undo */
 }
 
-static void zfs_open(fuse_req_t req, fuse_ino_t ino,
-		     struct fuse_file_info *fi)
+static void zfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct zino n = zino_decode(ino);
 	struct zdev *z;
@@ -382,7 +380,8 @@ static void zfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	else
 		reply_copy(req, h->text + off,
 			   size < (size_t)(h->len - off) ?
-			   size : (size_t)(h->len - off));
+				   size :
+				   (size_t)(h->len - off));
 }
 
 /*
@@ -414,14 +413,16 @@ static void log_refused(const struct ctl_handle *h, const char *buf,
 	}
 	in[o] = '\0';
 	if (h->dev)
-		snprintf(path, sizeof(path), "block/zram%d/%s",
-			 zdev_id(h->dev), h->attr->name);
+		snprintf(path, sizeof(path), "block/zram%d/%s", zdev_id(h->dev),
+			 h->attr->name);
 	else
 		snprintf(path, sizeof(path), "class/zram-control/%s",
 			 h->attr->name);
-	zlog(LOG_DEBUG, "write to %s refused: \"%s\"%s (%zu bytes): %s (%s)"
-	     "%s%s", path, in, size > 80 ? "..." : "", size,
-	     name ? name : "?", strerror(err), why[0] ? ": " : "", why);
+	zlog(LOG_DEBUG,
+	     "write to %s refused: \"%s\"%s (%zu bytes): %s (%s)"
+	     "%s%s",
+	     path, in, size > 80 ? "..." : "", size, name ? name : "?",
+	     strerror(err), why[0] ? ": " : "", why);
 }
 
 static void zfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
@@ -456,8 +457,8 @@ static void zfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	fuse_reply_err(req, 0);
 }
 
-static void zfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
-			  off_t off, off_t len, struct fuse_file_info *fi)
+static void zfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
+			  off_t len, struct fuse_file_info *fi)
 {
 	struct zdev *z = (struct zdev *)(uintptr_t)fi->fh;
 	uint64_t size;

@@ -24,11 +24,11 @@
  * gets them one at a time, so larger requests cost it fewer round trips.
  * 512 KiB is the measured balance (doc/performance.md).
  */
-#define ZFS_DEF_MAX_IO	(512u << 10)
-#define ZFS_MAX_MAX_IO	(1u << 20)	/* the kernel's FUSE_MAX_MAX_PAGES */
+#define ZFS_DEF_MAX_IO (512u << 10)
+#define ZFS_MAX_MAX_IO (1u << 20) /* the kernel's FUSE_MAX_MAX_PAGES */
 
 struct zfs_config {
-	size_t max_io;		/* 4 KiB multiple, 4K..ZFS_MAX_MAX_IO */
+	size_t max_io; /* 4 KiB multiple, 4K..ZFS_MAX_MAX_IO */
 };
 
 /* once, before the session is created: 0 or -errno */

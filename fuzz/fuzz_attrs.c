@@ -44,19 +44,19 @@
 #include "control/parse.h"
 #include "device/registry.h"
 #include "device/zdev.h"
-#include "device/zdev_int.h"	/* white box: snapshot of the configuration */
+#include "device/zdev_int.h" /* white box: snapshot of the configuration */
 
 #include "fuzz/fuzz.h"
 
-#define MAX_DISKSIZE	(64ull << 20)
-#define RESET_EVERY	512
-#define MAX_EXTRA	4
-#define MAX_SHOWN	32
+#define MAX_DISKSIZE (64ull << 20)
+#define RESET_EVERY  512
+#define MAX_EXTRA    4
+#define MAX_SHOWN    32
 
 static const char *const dict_paths[] = {
-	"/tmp/zramfs-fuzz-attrs.dict",		/* created at init */
-	"/tmp/zramfs-fuzz-attrs-missing.dict",	/* never exists: -ENOENT */
-	"/tmp",					/* a directory: -EINVAL */
+	"/tmp/zramfs-fuzz-attrs.dict",	       /* created at init */
+	"/tmp/zramfs-fuzz-attrs-missing.dict", /* never exists: -ENOENT */
+	"/tmp",				       /* a directory: -EINVAL */
 };
 /* the only paths backing_dev may be given: a file of the fuzzer's own */
 static const char backing_path[] = "/tmp/zramfs-fuzz-attrs.backing";
@@ -118,7 +118,9 @@ static void take_snapshot(struct snapshot *s)
 		s->level[i] = z->params[i].level;
 		s->dict_sz[i] = z->params[i].dict_sz;
 		s->dict_hash[i] = z->params[i].dict ?
-			fnv(z->params[i].dict, z->params[i].dict_sz) : 0;
+					  fnv(z->params[i].dict,
+					      z->params[i].dict_sz) :
+					  0;
 	}
 	pthread_rwlock_unlock(&z->init_lock);
 	s->limit_pages = z->limit_pages;
@@ -135,12 +137,15 @@ static void compare_snapshots(const struct snapshot *a,
 		if (a->shown_len[i] != b->shown_len[i] ||
 		    (a->shown_len[i] > 0 &&
 		     memcmp(a->shown[i], b->shown[i], a->shown_len[i]))) {
-			fprintf(stderr, "rejected %s changed %s:\n"
-				"before: %.*s\nafter:  %.*s\n", what,
-				dev_tab[i].name,
-				(int)(a->shown_len[i] > 0 ? a->shown_len[i] : 0),
+			fprintf(stderr,
+				"rejected %s changed %s:\n"
+				"before: %.*s\nafter:  %.*s\n",
+				what, dev_tab[i].name,
+				(int)(a->shown_len[i] > 0 ? a->shown_len[i] :
+							    0),
 				a->shown[i],
-				(int)(b->shown_len[i] > 0 ? b->shown_len[i] : 0),
+				(int)(b->shown_len[i] > 0 ? b->shown_len[i] :
+							    0),
 				b->shown[i]);
 			abort();
 		}
@@ -165,9 +170,21 @@ static void compare_snapshots(const struct snapshot *a,
 static bool known_errno(ssize_t r)
 {
 	switch (-r) {
-	case EINVAL: case EBUSY: case E2BIG: case ENOMEM: case ENODEV:
-	case ERANGE: case ENOENT: case EACCES: case ENOSPC: case EAGAIN:
-	case ENXIO: case EIO: case ENOTBLK: case EISDIR: case ENAMETOOLONG:
+	case EINVAL:
+	case EBUSY:
+	case E2BIG:
+	case ENOMEM:
+	case ENODEV:
+	case ERANGE:
+	case ENOENT:
+	case EACCES:
+	case ENOSPC:
+	case EAGAIN:
+	case ENXIO:
+	case EIO:
+	case ENOTBLK:
+	case EISDIR:
+	case ENAMETOOLONG:
 		return true;
 	}
 	return false;
@@ -329,13 +346,13 @@ static void io_page(const uint8_t *data, size_t size)
 	}
 	CHECK(zdev_write(main_dev, page, sizeof(page),
 			 ((h >> 8) % npages) * ZPAGE_SIZE) ==
-	      (ssize_t)sizeof(page) || main_dev->limit_pages);
+		      (ssize_t)sizeof(page) ||
+	      main_dev->limit_pages);
 }
 
 /* ---- postconditions of accepted stores --------------------------------- */
 
-static void check_accepted(const struct zattr *a, const char *val,
-			   size_t len)
+static void check_accepted(const struct zattr *a, const char *val, size_t len)
 {
 	static char buf[ZATTR_BUF_SIZE];
 	uint64_t v;
@@ -356,7 +373,8 @@ static void check_accepted(const struct zattr *a, const char *val,
 		show_dev("comp_algorithm", buf);
 		CHECK(strstr(buf, "[" ZDEV_DEFAULT_COMP "]"));
 		for (id = 0; id < ZDEV_MAX_COMPS; id++) {
-			CHECK(main_dev->params[id].level == ZCOMP_LEVEL_DEFAULT);
+			CHECK(main_dev->params[id].level ==
+			      ZCOMP_LEVEL_DEFAULT);
 			CHECK(!main_dev->params[id].dict);
 		}
 		CHECK(main_dev->limit_pages == 0);

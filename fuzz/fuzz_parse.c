@@ -33,7 +33,7 @@
 
 #include "fuzz/fuzz.h"
 
-#define NUM_MAX	64	/* parse.c's scratch: trimmed values of 64+ bytes fail */
+#define NUM_MAX 64 /* parse.c's scratch: trimmed values of 64+ bytes fail */
 
 /* ---- references ---------------------------------------------------------- */
 
@@ -144,7 +144,8 @@ static unsigned int suffix_shift(char c)
 	case 'M': case 'm': return 20;
 	case 'K': case 'k': return 10;
 	/* clang-format on */
-	default: return 0;
+	default:
+		return 0;
 	}
 }
 
@@ -189,7 +190,7 @@ static int ref_int(const char *buf, size_t len, int *out)
 		return -EINVAL;
 	for (; i < n && isdigit((unsigned char)buf[i]); i++) {
 		if (v > ((int64_t)1 << 40))
-			ovf = true;	/* far past INT32: stop growing */
+			ovf = true; /* far past INT32: stop growing */
 		else
 			v = v * 10 + (buf[i] - '0');
 	}
@@ -207,13 +208,13 @@ static int ref_int(const char *buf, size_t len, int *out)
 
 struct kv_tok {
 	char *key;
-	char *val;		/* NULL: bare word */
+	char *val; /* NULL: bare word */
 };
 
 struct kv_ref {
 	struct kv_tok tok[ZPARSE_KV_MAX];
 	int n;
-	int ret;		/* 0 or -EINVAL (unterminated/garbled quote) */
+	int ret; /* 0 or -EINVAL (unterminated/garbled quote) */
 };
 
 static char *dupn(const char *s, size_t n)
@@ -259,7 +260,8 @@ static void ref_kv(const char *buf, size_t len, struct kv_ref *r)
 				}
 				t.val = dupn(buf + i, q - (buf + i));
 				i = q - buf + 1;
-				if (i < len && !isspace((unsigned char)buf[i])) {
+				if (i < len &&
+				    !isspace((unsigned char)buf[i])) {
 					free(t.key);
 					free(t.val);
 					r->ret = -EINVAL;
@@ -267,13 +269,14 @@ static void ref_kv(const char *buf, size_t len, struct kv_ref *r)
 				}
 			} else {
 				k = i;
-				while (i < len && !isspace((unsigned char)buf[i]))
+				while (i < len &&
+				       !isspace((unsigned char)buf[i]))
 					i++;
 				t.val = dupn(buf + k, i - k);
 			}
 		}
 		if (i < len)
-			i++;	/* the separator */
+			i++; /* the separator */
 		r->tok[r->n++] = t;
 	}
 }
@@ -291,12 +294,12 @@ static void ref_kv_free(struct kv_ref *r)
 
 struct kv_state {
 	const struct kv_ref *ref;
-	size_t len;		/* input length: bound on key/val lengths */
+	size_t len; /* input length: bound on key/val lengths */
 	int calls;
-	int stop_at;		/* return STOP_RET on this call (-1: never) */
+	int stop_at; /* return STOP_RET on this call (-1: never) */
 };
 
-#define STOP_RET	(-12345)
+#define STOP_RET (-12345)
 
 static int kv_cb(const char *key, const char *val, void *arg)
 {
@@ -332,7 +335,7 @@ static void check_u64(const char *buf, size_t len, unsigned int base)
 	if (!ret)
 		CHECK(v == rv);
 	else
-		CHECK(v == 0xdeadbeef);	/* failure leaves *out alone */
+		CHECK(v == 0xdeadbeef); /* failure leaves *out alone */
 }
 
 static void check_int(const char *buf, size_t len)
@@ -460,7 +463,7 @@ static void check_kv(const char *buf, size_t len, int stop_at)
 
 	if (len > ZPARSE_KV_MAX || memchr(buf, '\0', len)) {
 		st.ref = &ref;
-		ref.n = 0;	/* no callback allowed */
+		ref.n = 0; /* no callback allowed */
 		CHECK(zparse_kv(buf, len, kv_cb, &st) == -EINVAL);
 		CHECK(st.calls == 0);
 		return;
@@ -499,7 +502,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_int(buf, len);
 	check_size(buf, len);
 	check_str(buf, len, cfg & 0x3f);
-	check_str(buf, len, 128);	/* ZDEV_ALGO_NAME_MAX */
+	check_str(buf, len, 128); /* ZDEV_ALGO_NAME_MAX */
 	check_kv(buf, len, (cfg >> 4) ? (int)(cfg >> 4) - 1 : -1);
 
 	free(buf);

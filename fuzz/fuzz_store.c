@@ -40,36 +40,36 @@
 #include "device/zdev.h"
 #include "stats/zstats.h"
 
-#define PAGE		ZPAGE_SIZE
-#define BASE_SIZE	(1u << 20)
-#define BIG_SIZE	((4u << 20) + 5000)	/* rounds up to 4 MiB + 8 KiB */
-#define MAX_SIZE	((4u << 20) + 8192)
-#define MAX_PAGES	(MAX_SIZE / PAGE)
-#define OP_BYTES	8
+#define PAGE	  ZPAGE_SIZE
+#define BASE_SIZE (1u << 20)
+#define BIG_SIZE  ((4u << 20) + 5000) /* rounds up to 4 MiB + 8 KiB */
+#define MAX_SIZE  ((4u << 20) + 8192)
+#define MAX_PAGES (MAX_SIZE / PAGE)
+#define OP_BYTES  8
 
-#define FAIL(...)							\
-	do {								\
-		fprintf(stderr, "fuzz_store: op %d: ", opno);		\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-		abort();						\
+#define FAIL(...)                                             \
+	do {                                                  \
+		fprintf(stderr, "fuzz_store: op %d: ", opno); \
+		fprintf(stderr, __VA_ARGS__);                 \
+		fprintf(stderr, "\n");                        \
+		abort();                                      \
 	} while (0)
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond))						\
-			FAIL("%s:%d: check failed: %s", __FILE__,	\
-			     __LINE__, #cond);				\
+#define CHECK(cond)                                                         \
+	do {                                                                \
+		if (!(cond))                                                \
+			FAIL("%s:%d: check failed: %s", __FILE__, __LINE__, \
+			     #cond);                                        \
 	} while (0)
 
 static struct zdev *z;
 static uint8_t model[MAX_SIZE];
 static bool alloc[MAX_PAGES];
-static bool same[MAX_PAGES];		/* cache: model page repeats a word */
-static uint64_t disksize;		/* model's view: 0 = uninitialised */
-static uint64_t limit;			/* mem_limit set (writes may fail) */
+static bool same[MAX_PAGES]; /* cache: model page repeats a word */
+static uint64_t disksize;    /* model's view: 0 = uninitialised */
+static uint64_t limit;	     /* mem_limit set (writes may fail) */
 static int opno;
-static bool base_config;	/* device is 1 MiB lz4 default params */
+static bool base_config; /* device is 1 MiB lz4 default params */
 static uint8_t wbuf[1 << 17], rbuf[1 << 17];
 static const uint8_t zeros[PAGE];
 
@@ -113,21 +113,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void fill(uint8_t *p, size_t n, uint8_t seed, uint8_t extra)
 {
-	uint64_t x = ((uint64_t)seed << 32 | extra << 8 | 0x9e37) * 0x9e3779b97f4a7c15ull;
+	uint64_t x = ((uint64_t)seed << 32 | extra << 8 | 0x9e37) *
+		     0x9e3779b97f4a7c15ull;
 	size_t i;
 
 	switch (seed & 7) {
-	case 0:				/* zeros */
+	case 0: /* zeros */
 		memset(p, 0, n);
 		break;
-	case 1:				/* one byte repeated */
+	case 1: /* one byte repeated */
 		memset(p, extra, n);
 		break;
-	case 2:				/* a repeated 8-byte word */
+	case 2: /* a repeated 8-byte word */
 		for (i = 0; i < n; i++)
 			p[i] = (uint8_t)(x >> (8 * (i & 7)));
 		break;
-	case 3: case 4:			/* incompressible */
+	case 3:
+	case 4: /* incompressible */
 		for (i = 0; i < n; i++) {
 			x ^= x << 13;
 			x ^= x >> 7;
@@ -135,11 +137,11 @@ static void fill(uint8_t *p, size_t n, uint8_t seed, uint8_t extra)
 			p[i] = (uint8_t)(x >> 24);
 		}
 		break;
-	case 5:				/* compressible text-ish */
+	case 5: /* compressible text-ish */
 		for (i = 0; i < n; i++)
 			p[i] = "abcdefgh"[(i / (1 + (extra & 15)) + seed) & 7];
 		break;
-	case 6:				/* half random, half zero */
+	case 6: /* half random, half zero */
 		for (i = 0; i < n; i++) {
 			x ^= x << 13;
 			x ^= x >> 7;
@@ -147,7 +149,7 @@ static void fill(uint8_t *p, size_t n, uint8_t seed, uint8_t extra)
 			p[i] = (i & 2048) ? 0 : (uint8_t)(x >> 24);
 		}
 		break;
-	default:			/* a counter */
+	default: /* a counter */
 		for (i = 0; i < n; i++)
 			p[i] = (uint8_t)(i * extra + seed);
 		break;
@@ -215,8 +217,7 @@ static void check_range(uint64_t off, uint64_t n)
 			break;
 	FAIL("read mismatch at byte %llu (page %llu): device %02x model %02x",
 	     (unsigned long long)(off + i),
-	     (unsigned long long)((off + i) / PAGE), rbuf[i],
-	     model[off + i]);
+	     (unsigned long long)((off + i) / PAGE), rbuf[i], model[off + i]);
 }
 
 static void check_stats(void)
@@ -254,8 +255,8 @@ static void check_all(void)
 	ssize_t r;
 
 	for (off = 0; off < disksize; off += sizeof(rbuf)) {
-		uint64_t n = disksize - off < sizeof(rbuf) ?
-			disksize - off : sizeof(rbuf);
+		uint64_t n = disksize - off < sizeof(rbuf) ? disksize - off :
+							     sizeof(rbuf);
 
 		r = zdev_read(z, rbuf, n, off);
 		if (r != (ssize_t)n)
@@ -283,7 +284,7 @@ static void init_device(uint64_t size, const char *alg, int level)
 		CHECK(zdev_set_comp(z, 0, alg) == 0);
 		if (level != ZCOMP_LEVEL_DEFAULT &&
 		    zdev_set_params(z, 0, NULL, level, NULL))
-			level = ZCOMP_LEVEL_DEFAULT;	/* refused: default */
+			level = ZCOMP_LEVEL_DEFAULT; /* refused: default */
 	}
 	CHECK(zdev_set_disksize(z, size) == 0);
 	disksize = (size + PAGE - 1) & ~(uint64_t)(PAGE - 1);
@@ -395,11 +396,11 @@ static void op_discard(uint64_t off, uint64_t len)
 			FAIL("discard %llu+%llu: %d", (unsigned long long)off,
 			     (unsigned long long)len, r);
 		if (off % PAGE == 0)
-			return;	/* no head partial: failed before anything */
+			return; /* no head partial: failed before anything */
 		CHECK(zdev_read(z, rbuf, PAGE, hpage * PAGE) == PAGE);
 		if (!memcmp(rbuf, old, PAGE) &&
 		    memcmp(rbuf + off % PAGE, zeros, hend - off))
-			return;		/* head untouched */
+			return; /* head untouched */
 		memset(old + off % PAGE, 0, hend - off);
 		if (memcmp(rbuf, old, PAGE))
 			FAIL("failed discard left page %llu in a third state",
@@ -433,8 +434,9 @@ static void op_read(uint64_t off, uint64_t len)
 	if (len > sizeof(rbuf))
 		len = sizeof(rbuf);
 	r = zdev_read(z, rbuf, len, off);
-	want = off >= disksize ? 0 :
-		(ssize_t)(off + len > disksize ? disksize - off : len);
+	want = off >= disksize ?
+		       0 :
+		       (ssize_t)(off + len > disksize ? disksize - off : len);
 	if (r != want)
 		FAIL("read %llu+%llu: %zd, want %zd", (unsigned long long)off,
 		     (unsigned long long)len, r, want);
@@ -455,7 +457,8 @@ static void op_seek(uint64_t off, int whence)
 			if (alloc[pg] == (whence == SEEK_DATA))
 				break;
 		if (pg < npages)
-			want = pg * PAGE < off ? (off_t)off : (off_t)(pg * PAGE);
+			want = pg * PAGE < off ? (off_t)off :
+						 (off_t)(pg * PAGE);
 		else
 			want = whence == SEEK_DATA ? -ENXIO : (off_t)disksize;
 	}
@@ -483,10 +486,18 @@ static const char *pick_alg(uint8_t extra, int *level)
 	ops = zcomp_backend(extra % n);
 	/* a few levels, the backend refuses what it cannot use */
 	switch ((extra >> 4) & 3) {
-	case 0: *level = ZCOMP_LEVEL_DEFAULT; break;
-	case 1: *level = 1; break;
-	case 2: *level = 9; break;
-	default: *level = -1; break;
+	case 0:
+		*level = ZCOMP_LEVEL_DEFAULT;
+		break;
+	case 1:
+		*level = 1;
+		break;
+	case 2:
+		*level = 9;
+		break;
+	default:
+		*level = -1;
+		break;
 	}
 	return ops->name;
 }
@@ -524,14 +535,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 * from 64 KiB a write is split over helper threads */
 			op_write((off % (span / PAGE)) * PAGE,
 				 (extra & 0x80 ? 16 + len % 17 : 1 + len % 8) *
-				 PAGE, seed, extra);
+					 PAGE,
+				 seed, extra);
 			break;
 		case OP_WRITE_PARTIAL:
-			op_write(off % span, extra & 0x80 ? len * 2 :
-				 len % (3 * PAGE), seed, extra);
+			op_write(off % span,
+				 extra & 0x80 ? len * 2 : len % (3 * PAGE),
+				 seed, extra);
 			break;
 		case OP_DISCARD:
-			if (extra & 1)	/* page aligned */
+			if (extra & 1) /* page aligned */
 				op_discard((off % (span / PAGE)) * PAGE,
 					   (len % 64) * PAGE);
 			else
@@ -539,7 +552,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case OP_READ:
 			op_read(off % span, extra & 1 ? len % (2 * PAGE) :
-				(uint64_t)len * 2);
+							(uint64_t)len * 2);
 			break;
 		case OP_COMPACT:
 			CHECK(zdev_compact(z) == (disksize ? 0 : -EINVAL));

@@ -30,30 +30,30 @@
 #include "util/lock.h"
 
 #ifndef MADV_DONTNEED_LOCKED
-#define MADV_DONTNEED_LOCKED	24	/* Linux 5.18+ */
+#define MADV_DONTNEED_LOCKED 24 /* Linux 5.18+ */
 #endif
 
-#define ARENA_PAGES	(ARENA_SIZE / ZPAGE_SIZE)
+#define ARENA_PAGES (ARENA_SIZE / ZPAGE_SIZE)
 
 struct arena {
-	struct arena *prev, *next;	/* protected by run_list->lock */
+	struct arena *prev, *next; /* protected by run_list->lock */
 	struct run_list *rl;
 	char *base;
 	unsigned int run_pages;
 	unsigned int nr_slots;
-	unsigned int nr_used;		/* protected by run_list->lock */
-	unsigned int bump;		/* protected by run_list->lock */
-	unsigned int nr_stack;		/* protected by run_list->lock */
-	uint16_t stack[];		/* freed slots, protected by lock */
+	unsigned int nr_used;  /* protected by run_list->lock */
+	unsigned int bump;     /* protected by run_list->lock */
+	unsigned int nr_stack; /* protected by run_list->lock */
+	uint16_t stack[];      /* freed slots, protected by lock */
 };
 
 struct run_list {
 	pthread_mutex_t lock;
-	struct arena *avail;		/* protected by lock */
-	struct arena *full;		/* protected by lock */
-	unsigned int nr_avail;		/* protected by lock */
-	bool growing;			/* a thread maps an arena; lock */
-	pthread_cond_t grown;		/* ...and broadcasts when done */
+	struct arena *avail;   /* protected by lock */
+	struct arena *full;    /* protected by lock */
+	unsigned int nr_avail; /* protected by lock */
+	bool growing;	       /* a thread maps an arena; lock */
+	pthread_cond_t grown;  /* ...and broadcasts when done */
 };
 
 struct arena_pool {

@@ -19,8 +19,8 @@
 
 #include "util/page.h"
 
-#define ARENA_MAX_RUN		8
-#define ARENA_SIZE		(64UL << 20)
+#define ARENA_MAX_RUN 8
+#define ARENA_SIZE    (64UL << 20)
 
 struct arena;
 struct arena_pool;

@@ -24,9 +24,9 @@
 #include "util/lock.h"
 
 /* a refiller inside one allocation this long is waiting on reclaim */
-#define RESERVE_STALL_NS	(20ull * 1000 * 1000)
-#define REFILLER_NICE		-10
-#define RESERVE_PERIOD_MS	100
+#define RESERVE_STALL_NS  (20ull * 1000 * 1000)
+#define REFILLER_NICE	  -10
+#define RESERVE_PERIOD_MS 100
 
 struct ready_run {
 	void *addr;
@@ -34,22 +34,22 @@ struct ready_run {
 };
 
 struct ready_stack {
-	struct ready_run *runs;		/* protected by reserve lock */
-	unsigned int count;		/* protected by reserve lock */
-	unsigned int target;		/* 0 until the length is used */
-	unsigned int max;		/* capacity: pages / n */
+	struct ready_run *runs; /* protected by reserve lock */
+	unsigned int count;	/* protected by reserve lock */
+	unsigned int target;	/* 0 until the length is used */
+	unsigned int max;	/* capacity: pages / n */
 };
 
 struct run_reserve {
 	struct arena_pool *ap;
 	pthread_mutex_t lock;
-	pthread_cond_t want;		/* refiller sleeps here */
+	pthread_cond_t want; /* refiller sleeps here */
 	struct ready_stack ready[ARENA_MAX_RUN];
 	bool stop;
 	pthread_t thread;
 	_Atomic unsigned long pages;
-	_Atomic uint64_t busy_since;	/* refiller allocating since (ns) */
-	_Atomic uint64_t psi_start;	/* PSI memory stall total then (us) */
+	_Atomic uint64_t busy_since; /* refiller allocating since (ns) */
+	_Atomic uint64_t psi_start;  /* PSI memory stall total then (us) */
 };
 
 static void touch(void *addr, unsigned int npages)
@@ -82,7 +82,7 @@ static struct timespec deadline(unsigned int ms)
 	return ts;
 }
 
-#define NO_PSI	UINT64_MAX
+#define NO_PSI UINT64_MAX
 
 /*
  * The kernel's pressure-stall information: microseconds tasks have
@@ -291,8 +291,8 @@ void *reserve_alloc_run(struct run_reserve *r, unsigned int npages,
 	return arena_alloc_run(r->ap, npages, owner);
 }
 
-void reserve_free_run(struct run_reserve *r, struct arena *owner,
-		      void *addr, unsigned int npages)
+void reserve_free_run(struct run_reserve *r, struct arena *owner, void *addr,
+		      unsigned int npages)
 {
 	struct ready_stack *s = &r->ready[npages - 1];
 

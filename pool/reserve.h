@@ -35,7 +35,7 @@ void reserve_destroy(struct run_reserve *r);
 void *reserve_alloc_run(struct run_reserve *r, unsigned int npages,
 			struct arena **owner);
 /* keep the run if the reserve wants it, else free it to the OS */
-void reserve_free_run(struct run_reserve *r, struct arena *owner,
-		      void *addr, unsigned int npages);
+void reserve_free_run(struct run_reserve *r, struct arena *owner, void *addr,
+		      unsigned int npages);
 
 #endif

@@ -61,29 +61,30 @@
 #define ZS_MIN_ALLOC_SIZE	32
 #define ZS_SIZE_CLASS_DELTA	16
 #define ZS_MAX_PAGES_PER_ZSPAGE ARENA_MAX_RUN
-#define ZS_SIZE_CLASSES \
+#define ZS_SIZE_CLASSES                                                      \
 	((ZS_MAX_ALLOC_SIZE - ZS_MIN_ALLOC_SIZE + ZS_SIZE_CLASS_DELTA - 1) / \
-	 ZS_SIZE_CLASS_DELTA + 1)
+		 ZS_SIZE_CLASS_DELTA +                                       \
+	 1)
 
 /* fullness groups: 0 empty, 1..10 by tenths of inuse, 11 full */
-#define ZS_EMPTY		0
-#define ZS_FULL			11
-#define NR_FULLNESS		12
+#define ZS_EMPTY    0
+#define ZS_FULL	    11
+#define NR_FULLNESS 12
 
 /* handle table */
-#define HANDLE_CHUNK_SHIFT	16
-#define HANDLE_CHUNK_SIZE	(1UL << HANDLE_CHUNK_SHIFT)
-#define HANDLE_MAX_CHUNKS	(1UL << 16)
-#define HANDLE_MAX		(HANDLE_CHUNK_SIZE * HANDLE_MAX_CHUNKS)
+#define HANDLE_CHUNK_SHIFT 16
+#define HANDLE_CHUNK_SIZE  (1UL << HANDLE_CHUNK_SHIFT)
+#define HANDLE_MAX_CHUNKS  (1UL << 16)
+#define HANDLE_MAX	   (HANDLE_CHUNK_SIZE * HANDLE_MAX_CHUNKS)
 
 /* handle table entry of a live handle */
-#define OBJ_PTR_BITS		44
-#define OBJ_PTR_MASK		((1ULL << OBJ_PTR_BITS) - 1)
-#define OBJ_IDX_SHIFT		OBJ_PTR_BITS
-#define OBJ_IDX_MASK		0xfffULL
-#define OBJ_CLASS_SHIFT		56
+#define OBJ_PTR_BITS	44
+#define OBJ_PTR_MASK	((1ULL << OBJ_PTR_BITS) - 1)
+#define OBJ_IDX_SHIFT	OBJ_PTR_BITS
+#define OBJ_IDX_MASK	0xfffULL
+#define OBJ_CLASS_SHIFT 56
 
-#define FREE_END		0xffff
+#define FREE_END 0xffff
 
 struct list_node {
 	struct list_node *prev, *next;
@@ -92,7 +93,7 @@ struct list_node {
 struct size_class {
 	pthread_mutex_t lock;
 	pthread_rwlock_t migrate;
-	struct list_node fullness[NR_FULLNESS];	/* protected by lock */
+	struct list_node fullness[NR_FULLNESS]; /* protected by lock */
 	unsigned long objs_allocated;		/* protected by lock */
 	unsigned long objs_inuse;		/* protected by lock */
 	uint64_t handle_free;			/* protected by lock */
@@ -103,22 +104,22 @@ struct size_class {
 };
 
 struct zspage {
-	struct list_node list;		/* protected by class->lock */
+	struct list_node list; /* protected by class->lock */
 	char *base;
 	struct arena *arena;
-	uint16_t inuse;			/* protected by class->lock */
-	uint16_t freelist;		/* protected by class->lock */
-	uint16_t nr_fresh;		/* protected by class->lock */
-	uint8_t fullness;		/* protected by class->lock */
-	uint32_t handles[];		/* protected by class->lock */
+	uint16_t inuse;	    /* protected by class->lock */
+	uint16_t freelist;  /* protected by class->lock */
+	uint16_t nr_fresh;  /* protected by class->lock */
+	uint8_t fullness;   /* protected by class->lock */
+	uint32_t handles[]; /* protected by class->lock */
 };
 
 struct zs_pool {
 	struct size_class *size_class[ZS_SIZE_CLASSES];
 	struct arena_pool *arenas;
-	struct run_reserve *reserve;	/* NULL: runs straight from arenas */
+	struct run_reserve *reserve; /* NULL: runs straight from arenas */
 	_Atomic(_Atomic uint64_t *) *handle_chunks;
-	_Atomic uint64_t handle_next;	/* never-used handle numbers */
+	_Atomic uint64_t handle_next; /* never-used handle numbers */
 	_Atomic unsigned long pages_allocated;
 	_Atomic unsigned long pages_compacted;
 	size_t huge_class_size;
@@ -177,8 +178,7 @@ static unsigned int get_pages_per_zspage(unsigned int class_size)
 	for (i = 1; i <= ZS_MAX_PAGES_PER_ZSPAGE; i++) {
 		unsigned int zspage_size = i * ZPAGE_SIZE;
 		unsigned int waste = zspage_size % class_size;
-		unsigned int usedpc = (zspage_size - waste) * 100 /
-				      zspage_size;
+		unsigned int usedpc = (zspage_size - waste) * 100 / zspage_size;
 
 		if (usedpc > max_usedpc) {
 			max_usedpc = usedpc;
@@ -235,9 +235,9 @@ static struct zspage *find_get_zspage(struct size_class *class)
 /* the chunk holding handle h's entry, NULL if never allocated */
 static _Atomic uint64_t *handle_chunk(struct zs_pool *pool, uint64_t h)
 {
-	return atomic_load_explicit(&pool->handle_chunks[h >>
-							 HANDLE_CHUNK_SHIFT],
-				    memory_order_acquire);
+	return atomic_load_explicit(
+		&pool->handle_chunks[h >> HANDLE_CHUNK_SHIFT],
+		memory_order_acquire);
 }
 
 static _Atomic uint64_t *handle_entry(struct zs_pool *pool, uint64_t h)
@@ -276,8 +276,8 @@ static uint64_t handle_get(struct zs_pool *pool, struct size_class *class)
 	uint64_t h = class->handle_free;
 
 	if (h) {
-		class->handle_free = atomic_load_explicit(
-			handle_entry(pool, h), memory_order_relaxed);
+		class->handle_free = atomic_load_explicit(handle_entry(pool, h),
+							  memory_order_relaxed);
 		return h;
 	}
 	return handle_new(pool);
@@ -295,7 +295,7 @@ static void handle_put(struct zs_pool *pool, struct size_class *class,
 static uint64_t obj_encode(struct size_class *class, struct zspage *zspage,
 			   unsigned int idx)
 {
-	return (uint64_t)class->index << OBJ_CLASS_SHIFT |
+	return (uint64_t) class->index << OBJ_CLASS_SHIFT |
 	       (uint64_t)idx << OBJ_IDX_SHIFT |
 	       (uint64_t)(uintptr_t)zspage >> 4;
 }
@@ -447,7 +447,7 @@ struct zs_pool *zs_create_pool(void)
 				     sizeof(*pool->handle_chunks));
 	if (!pool->arenas || !pool->handle_chunks)
 		goto out_destroy;
-	atomic_init(&pool->handle_next, 1);	/* handle 0 is never valid */
+	atomic_init(&pool->handle_next, 1); /* handle 0 is never valid */
 
 	/* biggest first, so a merged class keeps its biggest size */
 	for (i = ZS_SIZE_CLASSES - 1; i >= 0; i--) {
@@ -628,8 +628,8 @@ void zs_obj_read_end(struct zs_pool *pool, unsigned long handle)
 	pthread_rwlock_unlock(&entry_class(pool, entry)->migrate);
 }
 
-void zs_obj_write(struct zs_pool *pool, unsigned long handle,
-		  const void *src, size_t len)
+void zs_obj_write(struct zs_pool *pool, unsigned long handle, const void *src,
+		  size_t len)
 {
 	void *dst = (void *)zs_obj_read_begin(pool, handle);
 

@@ -16,12 +16,12 @@
 
 #include "util/page.h"
 
-#define ZS_MAX_ALLOC_SIZE	ZPAGE_SIZE
+#define ZS_MAX_ALLOC_SIZE ZPAGE_SIZE
 
 struct zs_pool;
 
 struct zs_pool_stats {
-	unsigned long pages_compacted;	/* pages freed by compaction, total */
+	unsigned long pages_compacted; /* pages freed by compaction, total */
 };
 
 /* NULL on ENOMEM */
@@ -50,8 +50,8 @@ void zs_prefetch(struct zs_pool *pool, unsigned long handle);
  */
 const void *zs_obj_read_begin(struct zs_pool *pool, unsigned long handle);
 void zs_obj_read_end(struct zs_pool *pool, unsigned long handle);
-void zs_obj_write(struct zs_pool *pool, unsigned long handle,
-		  const void *src, size_t len);
+void zs_obj_write(struct zs_pool *pool, unsigned long handle, const void *src,
+		  size_t len);
 
 /*
  * Keep pages ready runs of each zspage length faulted in by a background

@@ -162,15 +162,20 @@ out_free:
  * requires, so every device's snapshot is taken before rendering.
  */
 struct metric {
-	const char *name;	/* after the "zramfs_" prefix */
-	const char *type;	/* "gauge" or "counter" */
-	size_t off;		/* of a uint64_t in struct zstats */
+	const char *name; /* after the "zramfs_" prefix */
+	const char *type; /* "gauge" or "counter" */
+	size_t off;	  /* of a uint64_t in struct zstats */
 	const char *help;
 };
 
-#define GAUGE(n, f, h)		{ n, "gauge", offsetof(struct zstats, f), h }
-#define COUNTER(n, f, h)	{ n "_total", "counter", \
-				  offsetof(struct zstats, f), h }
+#define GAUGE(n, f, h)                                    \
+	{                                                 \
+		n, "gauge", offsetof(struct zstats, f), h \
+	}
+#define COUNTER(n, f, h)                                             \
+	{                                                            \
+		n "_total", "counter", offsetof(struct zstats, f), h \
+	}
 
 static const struct metric metrics[] = {
 	GAUGE("disksize_bytes", disksize, "Size of the device (disksize)."),
@@ -257,8 +262,7 @@ static void put_label(FILE *f, const char *v)
 	}
 }
 
-char *zstats_prom(const struct zstats *s, const int *ids, int n,
-		  size_t *len)
+char *zstats_prom(const struct zstats *s, const int *ids, int n, size_t *len)
 {
 	const struct metric *m;
 	char *out = NULL;
@@ -270,16 +274,20 @@ char *zstats_prom(const struct zstats *s, const int *ids, int n,
 	if (!f)
 		return NULL;
 	fputs("# HELP zramfs_initstate 1 once disksize is set (initstate).\n"
-	      "# TYPE zramfs_initstate gauge\n", f);
+	      "# TYPE zramfs_initstate gauge\n",
+	      f);
 	for (i = 0; i < n; i++)
 		fprintf(f, "zramfs_initstate{device=\"zram%d\"} %d\n", ids[i],
 			s[i].initstate);
 	fputs("# HELP zramfs_comp_algorithm_info The selected compression "
 	      "algorithm (comp_algorithm), as a label.\n"
-	      "# TYPE zramfs_comp_algorithm_info gauge\n", f);
+	      "# TYPE zramfs_comp_algorithm_info gauge\n",
+	      f);
 	for (i = 0; i < n; i++) {
-		fprintf(f, "zramfs_comp_algorithm_info{device=\"zram%d\","
-			"algorithm=\"", ids[i]);
+		fprintf(f,
+			"zramfs_comp_algorithm_info{device=\"zram%d\","
+			"algorithm=\"",
+			ids[i]);
 		put_label(f, s[i].comp_algorithm ? s[i].comp_algorithm : "");
 		fputs("\"} 1\n", f);
 	}
@@ -288,8 +296,7 @@ char *zstats_prom(const struct zstats *s, const int *ids, int n,
 			m->name, m->help, m->name, m->type);
 		for (i = 0; i < n; i++)
 			fprintf(f, "zramfs_%s{device=\"zram%d\"} %llu\n",
-				m->name, ids[i],
-				(ull)metric_value(&s[i], m));
+				m->name, ids[i], (ull)metric_value(&s[i], m));
 	}
 	if (fclose(f)) {
 		free(out);

@@ -70,7 +70,6 @@ char *zstats_json_all(const struct zstats *s, const int *ids, int n);
  * The same as Prometheus text (zramfs_<counter>{device="zramN"} value);
  * malloc'd, its length in *len; NULL on no memory.
  */
-char *zstats_prom(const struct zstats *s, const int *ids, int n,
-		  size_t *len);
+char *zstats_prom(const struct zstats *s, const int *ids, int n, size_t *len);
 
 #endif

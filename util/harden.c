@@ -16,10 +16,10 @@
 #include "util/zlog.h"
 
 #ifndef MCL_ONFAULT
-#define MCL_ONFAULT	4
+#define MCL_ONFAULT 4
 #endif
 #ifndef PR_SET_IO_FLUSHER
-#define PR_SET_IO_FLUSHER	57
+#define PR_SET_IO_FLUSHER 57
 #endif
 
 static int io_flusher_ok = 1;
@@ -47,8 +47,10 @@ void harden_process(void)
 		close(fd);
 	if (prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0)) {
 		io_flusher_ok = 0;
-		zlog(LOG_WARNING, "PR_SET_IO_FLUSHER refused (%s): relying on "
-		     "mlockall and mem_limit", strerror(errno));
+		zlog(LOG_WARNING,
+		     "PR_SET_IO_FLUSHER refused (%s): relying on "
+		     "mlockall and mem_limit",
+		     strerror(errno));
 	}
 	thread_done = 1;
 }
@@ -107,7 +109,8 @@ uint64_t harden_cgroup_limit(void)
 		if (!p)
 			continue;
 		snprintf(path, sizeof(path),
-			 "/sys/fs/cgroup/memory%s/memory.limit_in_bytes", p + 1);
+			 "/sys/fs/cgroup/memory%s/memory.limit_in_bytes",
+			 p + 1);
 		limit = read_limit(path);
 	}
 	fclose(f);
@@ -139,7 +142,7 @@ uint64_t harden_reserve_max(unsigned int ndev, uint64_t mem_cap,
 	uint64_t max = UINT64_MAX, all;
 
 	if (!ndev)
-		ndev = 1;	/* a device hot-added later */
+		ndev = 1; /* a device hot-added later */
 	*what = "no limit";
 	if (cgroup_limit || ram) {
 		all = harden_default_mem_cap(cgroup_limit ? cgroup_limit : ram);

@@ -27,7 +27,7 @@ uint64_t harden_cgroup_limit(void);
  * but at least HARDEN_MIN_HEADROOM; half the limit where that headroom
  * would take more than half.
  */
-#define HARDEN_MIN_HEADROOM	(48ull << 20)
+#define HARDEN_MIN_HEADROOM (48ull << 20)
 uint64_t harden_default_mem_cap(uint64_t cgroup_limit);
 
 /* physical memory, in bytes (0 if unknown) */

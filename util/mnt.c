@@ -10,8 +10,8 @@
 
 #include "util/mnt.h"
 
-#define MOUNTINFO	"/proc/self/mountinfo"
-#define MAX_DEAD	8	/* stacked dead mounts removed at most */
+#define MOUNTINFO "/proc/self/mountinfo"
+#define MAX_DEAD  8 /* stacked dead mounts removed at most */
 
 /* copy a mountinfo field, decoding \ooo escapes; -EINVAL if too long */
 static int unescape(const char *s, size_t len, char *out, size_t size)
@@ -21,12 +21,11 @@ static int unescape(const char *s, size_t len, char *out, size_t size)
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
-		if (c == '\\' && i + 3 < len &&
-		    s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' &&
+		if (c == '\\' && i + 3 < len && s[i + 1] >= '0' &&
+		    s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
 		    s[i + 3] >= '0' && s[i + 3] <= '7') {
-			c = (char)((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 |
-				   (s[i + 3] - '0'));
+			c = (char)((s[i + 1] - '0') << 6 |
+				   (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
 			i += 3;
 		}
 		if (o + 1 >= size)
@@ -105,7 +104,7 @@ static int find(const char *file, const char *path, bool exact,
 		if (zmnt_parse(line, m))
 			continue;
 		if (exact ? strcmp(m->point, path) != 0 :
-		    !holds(m->point, path) || strlen(m->point) < best)
+			    !holds(m->point, path) || strlen(m->point) < best)
 			continue;
 		best = strlen(m->point);
 		*out = *m;
@@ -130,7 +129,8 @@ int zmnt_holding(const char *file, const char *path, struct zmnt *m)
 bool zmnt_is_zramfs(const struct zmnt *m)
 {
 	return !strcmp(m->source, "zramfs") &&
-	       (!strcmp(m->fstype, "fuse") || !strcmp(m->fstype, "fuse.zramfs"));
+	       (!strcmp(m->fstype, "fuse") ||
+		!strcmp(m->fstype, "fuse.zramfs"));
 }
 
 /* -- the mountpoint ------------------------------------------------------- */
@@ -209,36 +209,44 @@ static int remove_dead(const char *arg, const char *path, bool fix)
 
 	if (zmnt_at(NULL, path, &m) != 1) {
 		if (zmnt_holding(NULL, path, &m) == 1)
-			fprintf(stderr, "zramfs: %s: inside the dead mount at "
+			fprintf(stderr,
+				"zramfs: %s: inside the dead mount at "
 				"%s (%s, %s): its daemon is gone; remove it "
-				"first: umount -l %s\n", arg, m.point,
-				m.source, m.fstype, m.point);
+				"first: umount -l %s\n",
+				arg, m.point, m.source, m.fstype, m.point);
 		else
 			fprintf(stderr, "zramfs: %s: %s\n", arg,
 				strerror(ENOTCONN));
 		return -1;
 	}
 	if (!zmnt_is_zramfs(&m)) {
-		fprintf(stderr, "zramfs: %s: a dead FUSE mount is there (%s, "
+		fprintf(stderr,
+			"zramfs: %s: a dead FUSE mount is there (%s, "
 			"%s): not a zramfs, left alone; remove it with "
-			"umount -l %s\n", arg, m.source, m.fstype, path);
+			"umount -l %s\n",
+			arg, m.source, m.fstype, path);
 		return -1;
 	}
 	if (!fix) {
-		fprintf(stderr, "zramfs: %s: a dead zramfs mount is there (its "
+		fprintf(stderr,
+			"zramfs: %s: a dead zramfs mount is there (its "
 			"daemon is gone): it will be removed when zramfs "
-			"starts\n", arg);
+			"starts\n",
+			arg);
 		return 1;
 	}
 	if (umount2(path, MNT_DETACH)) {
-		fprintf(stderr, "zramfs: %s: a dead zramfs mount is there (its "
+		fprintf(stderr,
+			"zramfs: %s: a dead zramfs mount is there (its "
 			"daemon is gone) and cannot be removed: %s; run "
-			"fusermount3 -uz %s (or umount -l as root)\n", arg,
-			strerror(errno), path);
+			"fusermount3 -uz %s (or umount -l as root)\n",
+			arg, strerror(errno), path);
 		return -1;
 	}
-	fprintf(stderr, "zramfs: %s: removed a dead zramfs mount (its daemon "
-		"was gone: lazy unmount)\n", path);
+	fprintf(stderr,
+		"zramfs: %s: removed a dead zramfs mount (its daemon "
+		"was gone: lazy unmount)\n",
+		path);
 	return 0;
 }
 
@@ -297,28 +305,33 @@ int zmnt_prepare(const char *arg, char *real, bool fix)
 	}
 	top = zmnt_at(NULL, real, &m) == 1;
 	if (top && zmnt_is_zramfs(&m)) {
-		fprintf(stderr, "zramfs: mountpoint %s is already a mount point: "
+		fprintf(stderr,
+			"zramfs: mountpoint %s is already a mount point: "
 			"%s (%s) is mounted there, a live zramfs; a second one "
 			"would hide it and its images: unmount it first or "
-			"choose another directory\n", arg, m.source, m.fstype);
+			"choose another directory\n",
+			arg, m.source, m.fstype);
 		return -1;
 	}
 	if (!top && zmnt_holding(NULL, real, &m) == 1 && zmnt_is_zramfs(&m)) {
-		fprintf(stderr, "zramfs: mountpoint %s is inside the zramfs "
-			"mount at %s; choose a directory outside it\n", arg,
-			m.point);
+		fprintf(stderr,
+			"zramfs: mountpoint %s is inside the zramfs "
+			"mount at %s; choose a directory outside it\n",
+			arg, m.point);
 		return -1;
 	}
 	/* a volume (Kubernetes mounts one at the mountPath) is fine */
 	n = count_entries(real);
 	if (n && top)
-		fprintf(stderr, "zramfs: warning: mountpoint %s is a mount point "
+		fprintf(stderr,
+			"zramfs: warning: mountpoint %s is a mount point "
 			"of %s (%s) holding %d entr%s: hidden while zramfs is "
-			"mounted over it\n", arg, m.source, m.fstype, n,
-			n == 1 ? "y" : "ies");
+			"mounted over it\n",
+			arg, m.source, m.fstype, n, n == 1 ? "y" : "ies");
 	else if (n)
-		fprintf(stderr, "zramfs: warning: mountpoint %s is not empty: "
-			"its %d entr%s hidden while zramfs is mounted\n", arg,
-			n, n == 1 ? "y is" : "ies are");
+		fprintf(stderr,
+			"zramfs: warning: mountpoint %s is not empty: "
+			"its %d entr%s hidden while zramfs is mounted\n",
+			arg, n, n == 1 ? "y is" : "ies are");
 	return 0;
 }

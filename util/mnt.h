@@ -23,7 +23,7 @@
 /* one line of mountinfo, escapes (\040 ...) decoded */
 struct zmnt {
 	int id;
-	unsigned int major, minor;	/* st_dev of what is mounted */
+	unsigned int major, minor; /* st_dev of what is mounted */
 	char point[PATH_MAX];
 	char fstype[64];
 	char source[256];

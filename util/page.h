@@ -6,8 +6,8 @@
 #ifndef ZRAMFS_PAGE_H
 #define ZRAMFS_PAGE_H
 
-#define ZPAGE_SHIFT	12
-#define ZPAGE_SIZE	(1u << ZPAGE_SHIFT)
-#define ZPAGE_MASK	((uint64_t)ZPAGE_SIZE - 1)
+#define ZPAGE_SHIFT 12
+#define ZPAGE_SIZE  (1u << ZPAGE_SHIFT)
+#define ZPAGE_MASK  ((uint64_t)ZPAGE_SIZE - 1)
 
 #endif

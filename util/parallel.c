@@ -19,23 +19,23 @@
 #include "util/futex.h"
 #include "util/harden.h"
 
-#define RING		64
-#define MAX_HELPERS	7
+#define RING	    64
+#define MAX_HELPERS 7
 
 struct task {
 	void (*fn)(void *arg, unsigned int i);
 	void *arg;
 	unsigned int n;
-	_Atomic unsigned int next;	/* next chunk to claim */
-	_Atomic uint32_t inside;	/* helpers that took the task */
+	_Atomic unsigned int next; /* next chunk to claim */
+	_Atomic uint32_t inside;   /* helpers that took the task */
 };
 
 static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
-static struct task *ring[RING];		/* protected by queue_lock */
-static unsigned int head, tail;		/* protected by queue_lock */
+static struct task *ring[RING]; /* protected by queue_lock */
+static unsigned int head, tail; /* protected by queue_lock */
 static int nr_helpers;
-static _Atomic int nr_large;		/* large requests running */
+static _Atomic int nr_large; /* large requests running */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void work(struct task *t)
@@ -60,7 +60,7 @@ static void *helper(void *unused)
 			atomic_fetch_add(&t->inside, 1);
 		pthread_mutex_unlock(&queue_lock);
 		if (!t)
-			continue;	/* withdrawn by its caller */
+			continue; /* withdrawn by its caller */
 		work(t);
 		if (atomic_fetch_sub(&t->inside, 1) == 1)
 			futex_wake_all(&t->inside);
@@ -100,8 +100,8 @@ void zpar_leave(void)
 	atomic_fetch_sub(&nr_large, 1);
 }
 
-void zpar_for(void (*fn)(void *arg, unsigned int i), void *arg,
-	      unsigned int n, int width)
+void zpar_for(void (*fn)(void *arg, unsigned int i), void *arg, unsigned int n,
+	      int width)
 {
 	struct task t = { .fn = fn, .arg = arg, .n = n };
 	unsigned int slot[MAX_HELPERS];

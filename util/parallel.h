@@ -20,8 +20,8 @@
  * to width - 1 helpers.  Returns when all have finished and no helper
  * holds arg any more.
  */
-void zpar_for(void (*fn)(void *arg, unsigned int i), void *arg,
-	      unsigned int n, int width);
+void zpar_for(void (*fn)(void *arg, unsigned int i), void *arg, unsigned int n,
+	      int width);
 /*
  * A large request about to run: how many threads it may use now, the
  * CPUs less the other large requests already running (>= 1).  Pair with

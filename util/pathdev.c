@@ -10,15 +10,16 @@
 
 #include "util/pathdev.h"
 
-#define MAX_LINKS	40	/* the kernel's MAXSYMLINKS */
+#define MAX_LINKS 40 /* the kernel's MAXSYMLINKS */
 
 /* device and type of what fd names, from the cache only */
 static int fd_stat(int fd, dev_t *dev, mode_t *mode)
 {
 	struct statx stx;
 
-	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW |
-		  AT_STATX_DONT_SYNC, STATX_TYPE, &stx))
+	if (statx(fd, "",
+		  AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
+		  STATX_TYPE, &stx))
 		return -errno;
 	*dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
 	*mode = stx.stx_mode;

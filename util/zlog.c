@@ -13,8 +13,8 @@
 
 static int log_debug;
 static int log_syslog;
-static int log_fd = -1;		/* a file or the saved stderr; -1: stderr */
-static bool log_stamp;		/* time stamps: a file of its own */
+static int log_fd = -1; /* a file or the saved stderr; -1: stderr */
+static bool log_stamp;	/* time stamps: a file of its own */
 
 int zlog_open_file(const char *path)
 {
@@ -98,8 +98,8 @@ void zlog(int level, const char *fmt, ...)
 		now = time(NULL);
 		localtime_r(&now, &tm);
 		len = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S ", &tm);
-		n = snprintf(line + len, sizeof(line) - len, "zramfs[%d]: ",
-			     (int)getpid());
+		n = snprintf(line + len, sizeof(line) - len,
+			     "zramfs[%d]: ", (int)getpid());
 	} else {
 		n = snprintf(line, sizeof(line), "zramfs: ");
 	}
@@ -110,7 +110,7 @@ void zlog(int level, const char *fmt, ...)
 		return;
 	len += (size_t)n;
 	if (len > sizeof(line) - 2)
-		len = sizeof(line) - 2;	/* truncated: keep the newline */
+		len = sizeof(line) - 2; /* truncated: keep the newline */
 	line[len++] = '\n';
 	/* one write per line: lines from several threads do not mix */
 	if (write(log_fd >= 0 ? log_fd : STDERR_FILENO, line, len) < 0)

@@ -23,19 +23,18 @@
 #include "compress/zcomp.h"
 #include "test/unit/testhelp.h"
 
-#define PAGE		ZPAGE_SIZE
-#define NR_KINDS	5
-#define PAGES_PER_KIND	48
-#define MT_THREADS	4
-#define MT_PAGES	2000
+#define PAGE	       ZPAGE_SIZE
+#define NR_KINDS       5
+#define PAGES_PER_KIND 48
+#define MT_THREADS     4
+#define MT_PAGES       2000
 
 enum kind { K_TEXT, K_BINARY, K_ZERO, K_RANDOM, K_MIXED };
-static const char *const kind_name[NR_KINDS] = {
-	"text", "binary", "zero", "random", "mixed"
-};
+static const char *const kind_name[NR_KINDS] = { "text", "binary", "zero",
+						 "random", "mixed" };
 
 static char tmpdir[] = "/tmp/test_compress.XXXXXX";
-static unsigned char *binary;	/* a real executable, read from disk */
+static unsigned char *binary; /* a real executable, read from disk */
 static size_t binary_sz;
 
 static uint64_t rnd(uint64_t *s)
@@ -92,7 +91,8 @@ static void fill_page(unsigned char *p, enum kind k, int i, uint64_t *s)
 		break;
 	case K_BINARY:
 		off = binary_sz > PAGE ?
-		      ((size_t)i * 7919 * 64) % (binary_sz - PAGE) : 0;
+			      ((size_t)i * 7919 * 64) % (binary_sz - PAGE) :
+			      0;
 		memset(p, 0, PAGE);
 		memcpy(p, binary + off, binary_sz < PAGE ? binary_sz : PAGE);
 		break;
@@ -210,8 +210,8 @@ static void test_pages(const char *alg, const struct zcomp_params *params,
 		if (k == K_TEXT || k == K_ZERO) {
 			snprintf(name, sizeof(name), "%s %s: %s compresses",
 				 alg, what, kind_name[k]);
-			test_cond(name, total < (size_t)PAGES_PER_KIND *
-					PAGE * 3 / 4);
+			test_cond(name, total < (size_t)PAGES_PER_KIND * PAGE *
+							3 / 4);
 		}
 		if (k == K_TEXT)
 			printf("# %s %s: text ratio %.2f\n", alg, what,
@@ -245,9 +245,10 @@ static void test_capacity(const char *alg)
 		ret2 = zcomp_compress(comp, page, PAGE, dst, &len);
 	}
 	snprintf(name, sizeof(name), "%s: exact capacity fits", alg);
-	test_cond(name, ret == 0 && ret2 == 0 && len == full &&
-		  zcomp_decompress(comp, dst, len, out, PAGE) == 0 &&
-		  !memcmp(out, page, PAGE));
+	test_cond(name,
+		  ret == 0 && ret2 == 0 && len == full &&
+			  zcomp_decompress(comp, dst, len, out, PAGE) == 0 &&
+			  !memcmp(out, page, PAGE));
 
 	len = full - 1;
 	snprintf(name, sizeof(name), "%s: one byte short is -ENOSPC", alg);
@@ -267,10 +268,10 @@ static void test_capacity(const char *alg)
 	len = PAGE;
 	ret = zcomp_compress(comp, page, PAGE, dst, &len);
 	snprintf(name, sizeof(name), "%s: random page into one page", alg);
-	test_cond(name, ret == -ENOSPC ||
-		  (ret == 0 && len <= PAGE &&
-		   zcomp_decompress(comp, dst, len, out, PAGE) == 0 &&
-		   !memcmp(out, page, PAGE)));
+	test_cond(name, ret == -ENOSPC || (ret == 0 && len <= PAGE &&
+					   zcomp_decompress(comp, dst, len, out,
+							    PAGE) == 0 &&
+					   !memcmp(out, page, PAGE)));
 	free(out);
 	zcomp_destroy(comp);
 }
@@ -302,11 +303,11 @@ static void test_corrupt(const char *alg)
 	snprintf(name, sizeof(name), "%s: empty input is an error", alg);
 	test_cond(name, zcomp_decompress(comp, dst, 0, out, PAGE) < 0);
 	snprintf(name, sizeof(name), "%s: short output is -EIO", alg);
-	test_cond(name, zcomp_decompress(comp, dst, len, out, PAGE - 1) ==
-		  -EIO);
+	test_cond(name,
+		  zcomp_decompress(comp, dst, len, out, PAGE - 1) == -EIO);
 	snprintf(name, sizeof(name), "%s: long output is -EIO", alg);
-	test_cond(name, zcomp_decompress(comp, dst, len, big, PAGE + 1) ==
-		  -EIO);
+	test_cond(name,
+		  zcomp_decompress(comp, dst, len, big, PAGE + 1) == -EIO);
 
 	/* random damage: any result but a crash or a positive value */
 	ok = 0;
@@ -315,8 +316,8 @@ static void test_corrupt(const char *alg)
 
 		memcpy(bad, dst, len);
 		for (j = 0; j < flips; j++)
-			bad[rnd(&seed) % len] ^= (unsigned char)(1 +
-							rnd(&seed) % 255);
+			bad[rnd(&seed) % len] ^=
+				(unsigned char)(1 + rnd(&seed) % 255);
 		r = zcomp_decompress(comp, bad, len, out, PAGE);
 		if (r > 0)
 			positive++;
@@ -333,7 +334,7 @@ static void test_corrupt(const char *alg)
 
 	snprintf(name, sizeof(name), "%s: good data after corruption", alg);
 	test_cond(name, zcomp_decompress(comp, dst, len, out, PAGE) == 0 &&
-		  !memcmp(out, page, PAGE));
+				!memcmp(out, page, PAGE));
 out:
 	free(out);
 	free(big);
@@ -416,7 +417,7 @@ static void test_dict(const char *alg, const char *dict_path)
 	test_cond(name, ret == 0 && params.dict && params.dict_sz == 32768);
 
 	ret = zcomp_create(alg, &params, &with);
-	if (!strncmp(alg, "lzo", 3)) {	/* lzo, lzo-rle */
+	if (!strncmp(alg, "lzo", 3)) { /* lzo, lzo-rle */
 		snprintf(name, sizeof(name),
 			 "%s: dictionary rejected with -EINVAL", alg);
 		test_cond(name, ret == -EINVAL);
@@ -474,7 +475,7 @@ static void test_levels(const char *alg)
 	} else if (!strcmp(alg, "deflate")) {
 		good = 1;
 		bad = 10;
-	} else if (!strncmp(alg, "lzo", 3)) {	/* lzo, lzo-rle */
+	} else if (!strncmp(alg, "lzo", 3)) { /* lzo, lzo-rle */
 		bad = 1;
 	}
 	test_pages(alg, &p, "default");
@@ -484,7 +485,7 @@ static void test_levels(const char *alg)
 		test_pages(alg, &p, name);
 	}
 	if (!strcmp(alg, "zstd")) {
-		p.level = -5;	/* negative zstd levels are valid */
+		p.level = -5; /* negative zstd levels are valid */
 		test_pages(alg, &p, "level -5");
 		p.level = -(1 << 30);
 		test_cond("zstd: level below ZSTD_minCLevel is -EINVAL",
@@ -528,23 +529,26 @@ static void bench_lz4(void)
 		for (i = 0; i < N; i++) {
 			len[i] = ZCOMP_DST_SIZE;
 			fails += !!zcomp_compress(comp, src + (size_t)i * PAGE,
-						  PAGE, cmp + (size_t)i *
-						  ZCOMP_DST_SIZE, &len[i]);
+						  PAGE,
+						  cmp + (size_t)i *
+								  ZCOMP_DST_SIZE,
+						  &len[i]);
 		}
 	}
 	tc = now() - t0;
 	t0 = now();
 	for (r = 0; r < 4; r++)
 		for (i = 0; i < N; i++)
-			fails += !!zcomp_decompress(comp, cmp + (size_t)i *
-						    ZCOMP_DST_SIZE, len[i],
-						    out, PAGE);
+			fails += !!zcomp_decompress(
+				comp, cmp + (size_t)i * ZCOMP_DST_SIZE, len[i],
+				out, PAGE);
 	td = now() - t0;
 	for (i = 0; i < N; i++)
 		total += len[i];
 	printf("# lz4 4 KiB text pages: compress %.0f MB/s, decompress %.0f "
-	       "MB/s, ratio %.2f\n", 4.0 * N * PAGE / tc / 1e6,
-	       4.0 * N * PAGE / td / 1e6, (double)N * PAGE / (double)total);
+	       "MB/s, ratio %.2f\n",
+	       4.0 * N * PAGE / tc / 1e6, 4.0 * N * PAGE / td / 1e6,
+	       (double)N * PAGE / (double)total);
 	test_cond("lz4: benchmark pages round trip", fails == 0);
 	zcomp_destroy(comp);
 out:
@@ -576,32 +580,33 @@ static void test_show(void)
 #if defined(HAVE_LZO) && defined(HAVE_LZ4) && defined(HAVE_ZSTD) && \
 	defined(HAVE_DEFLATE)
 	test_cond("available_show byte-exact with lz4 selected",
-		  n == 38 &&
-		  !memcmp(buf, "lzo lzo-rle [lz4] lz4hc zstd deflate \n", 39));
+		  n == 38 && !memcmp(buf,
+				     "lzo lzo-rle [lz4] lz4hc zstd deflate \n",
+				     39));
 	n = zcomp_available_show("deflate", buf, sizeof(buf));
 	test_cond("available_show byte-exact with deflate selected",
 		  !strcmp(buf, "lzo lzo-rle lz4 lz4hc zstd [deflate] \n") &&
-		  n == 38);
+			  n == 38);
 	n = zcomp_available_show(NULL, buf, sizeof(buf));
 	test_cond("available_show with nothing selected",
 		  !strcmp(buf, "lzo lzo-rle lz4 lz4hc zstd deflate \n") &&
-		  n == 36);
+			  n == 36);
 	n = zcomp_available_show("lzo-rle", buf, sizeof(buf));
 	test_cond("available_show with lzo-rle selected (the kernel's default)",
 		  !strcmp(buf, "lzo [lzo-rle] lz4 lz4hc zstd deflate \n"));
-	test_cond("backend table order", zcomp_backend(0) == zcomp_find("lzo")
-		  && zcomp_backend(1) == zcomp_find("lzo-rle") &&
-		  !strcmp(zcomp_backend(5)->name, "deflate") &&
-		  zcomp_backend(6) == NULL);
+	test_cond("backend table order",
+		  zcomp_backend(0) == zcomp_find("lzo") &&
+			  zcomp_backend(1) == zcomp_find("lzo-rle") &&
+			  !strcmp(zcomp_backend(5)->name, "deflate") &&
+			  zcomp_backend(6) == NULL);
 #endif
 	n = zcomp_available_show("lz4", buf, 6);
-	test_cond("available_show truncates safely",
-		  n == 5 && buf[5] == '\0');
+	test_cond("available_show truncates safely", n == 5 && buf[5] == '\0');
 	test_cond("zcomp_backend(-1) is NULL", zcomp_backend(-1) == NULL);
 	test_cond("zcomp_find unknown is NULL", zcomp_find("lz5") == NULL);
 	test_cond("zcomp_find NULL is NULL", zcomp_find(NULL) == NULL);
-	test_cond("zcomp_find is exact", zcomp_find("lz4\n") == NULL &&
-		  zcomp_find("LZ4") == NULL);
+	test_cond("zcomp_find is exact",
+		  zcomp_find("lz4\n") == NULL && zcomp_find("LZ4") == NULL);
 	{
 		struct zcomp *c = NULL;
 
@@ -650,7 +655,7 @@ static void test_load_dict(void)
 	snprintf(path, sizeof(path), "%s/empty", tmpdir);
 	test_cond("load_dict empty file is -EINVAL",
 		  write_file(path, "", 0) == 0 &&
-		  zcomp_params_load_dict(&p, path) == -EINVAL);
+			  zcomp_params_load_dict(&p, path) == -EINVAL);
 
 	snprintf(path, sizeof(path), "%s/huge", tmpdir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -667,27 +672,28 @@ static void test_load_dict(void)
 		close(fd);
 	test_cond("load_dict of exactly ZCOMP_DICT_MAX loads",
 		  ret && zcomp_params_load_dict(&p, path) == 0 &&
-		  p.dict_sz == ZCOMP_DICT_MAX);
+			  p.dict_sz == ZCOMP_DICT_MAX);
 	unlink(path);
 
 	/* a failed load keeps the previous dictionary */
 	snprintf(path, sizeof(path), "%s/small", tmpdir);
 	test_cond("load_dict replaces the dictionary",
 		  write_file(path, small, sizeof(small)) == 0 &&
-		  zcomp_params_load_dict(&p, path) == 0 &&
-		  p.dict_sz == sizeof(small) &&
-		  !memcmp(p.dict, small, sizeof(small)));
+			  zcomp_params_load_dict(&p, path) == 0 &&
+			  p.dict_sz == sizeof(small) &&
+			  !memcmp(p.dict, small, sizeof(small)));
 	snprintf(path, sizeof(path), "%s/missing", tmpdir);
 	test_cond("failed load_dict keeps the old dictionary",
 		  zcomp_params_load_dict(&p, path) == -ENOENT &&
-		  p.dict_sz == sizeof(small));
+			  p.dict_sz == sizeof(small));
 	{
 		struct zcomp_params q;
 
 		test_cond("params_copy duplicates the dictionary",
 			  zcomp_params_copy(&q, &p) == 0 && q.dict != p.dict &&
-			  q.dict_sz == p.dict_sz && q.level == p.level &&
-			  !memcmp(q.dict, p.dict, p.dict_sz));
+				  q.dict_sz == p.dict_sz &&
+				  q.level == p.level &&
+				  !memcmp(q.dict, p.dict, p.dict_sz));
 		zcomp_params_free(&q);
 	}
 	zcomp_params_free(&p);
@@ -696,7 +702,7 @@ static void test_load_dict(void)
 
 /* ---- worker ids ---- */
 
-#define ID_THREADS	8
+#define ID_THREADS 8
 
 static pthread_barrier_t id_barrier;
 
@@ -705,9 +711,9 @@ static void *id_worker(void *a)
 	int *id = a;
 
 	*id = zcomp_worker_id();
-	if (zcomp_worker_id() != *id)	/* cached */
+	if (zcomp_worker_id() != *id) /* cached */
 		*id = -1000;
-	pthread_barrier_wait(&id_barrier);	/* all alive at once */
+	pthread_barrier_wait(&id_barrier); /* all alive at once */
 	return NULL;
 }
 
@@ -720,7 +726,7 @@ static void *id_once(void *a)
 /* a one-shot gate: threads wait until the main thread opens it */
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
-static int gate_arrived, gate_open;	/* protected by gate_lock */
+static int gate_arrived, gate_open; /* protected by gate_lock */
 
 struct flood_arg {
 	struct zcomp *comp;
@@ -826,8 +832,8 @@ static void test_worker_flood(void)
 	test_cond("worker flood: every thread started", started == N);
 	if (started == N) {
 		/* the main thread holds one id too */
-		test_cond("worker ids run out with -EAGAIN", none == N + 1 -
-			  ZCOMP_MAX_WORKERS);
+		test_cond("worker ids run out with -EAGAIN",
+			  none == N + 1 - ZCOMP_MAX_WORKERS);
 		test_cond("threads without an id still compress", ok == N);
 	}
 	pthread_attr_destroy(&attr);

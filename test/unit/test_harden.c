@@ -14,25 +14,25 @@
 #include "util/harden.h"
 #include "test/unit/testhelp.h"
 
-#define MiB(x)	((uint64_t)(x) << 20)
-#define GiB(x)	((uint64_t)(x) << 30)
+#define MiB(x) ((uint64_t)(x) << 20)
+#define GiB(x) ((uint64_t)(x) << 30)
 
 static const struct {
 	uint64_t limit;
 	uint64_t cap;
 } cases[] = {
-	{ 0, 0 },				/* no limit: no cap */
+	{ 0, 0 }, /* no limit: no cap */
 	{ 1, 0 },
-	{ MiB(64), MiB(32) },			/* headroom > half */
-	{ MiB(96), MiB(48) },			/* exactly twice: half */
-	{ MiB(96) + 4096, MiB(48) + 4096 },	/* just over: limit - 48M */
-	{ MiB(256), MiB(208) },			/* 48 MiB floor */
-	{ MiB(384), MiB(336) },			/* 1/8 == 48 MiB */
-	{ MiB(400), MiB(350) },			/* 1/8 above the floor */
+	{ MiB(64), MiB(32) },		    /* headroom > half */
+	{ MiB(96), MiB(48) },		    /* exactly twice: half */
+	{ MiB(96) + 4096, MiB(48) + 4096 }, /* just over: limit - 48M */
+	{ MiB(256), MiB(208) },		    /* 48 MiB floor */
+	{ MiB(384), MiB(336) },		    /* 1/8 == 48 MiB */
+	{ MiB(400), MiB(350) },		    /* 1/8 above the floor */
 	{ GiB(1), MiB(896) },
 	{ GiB(16), GiB(14) },
 	{ (1ull << 60) - 1, (1ull << 60) - 1 - ((1ull << 60) - 1) / 8 },
-	{ UINT64_MAX, UINT64_MAX - UINT64_MAX / 8 },	/* no overflow */
+	{ UINT64_MAX, UINT64_MAX - UINT64_MAX / 8 }, /* no overflow */
 };
 
 static const struct {
@@ -43,7 +43,7 @@ static const struct {
 	/* 1 GiB cgroup: 896 MiB for all devices (the OOM case of issue 11) */
 	{ 1, 0, GiB(1), GiB(64), MiB(896), "cgroup" },
 	{ 4, 0, GiB(1), GiB(64), MiB(224), "cgroup" },
-	{ 0, 0, GiB(1), GiB(64), MiB(896), "cgroup" },	/* hot_add later */
+	{ 0, 0, GiB(1), GiB(64), MiB(896), "cgroup" }, /* hot_add later */
 	/* no cgroup: RAM less headroom */
 	{ 1, 0, 0, GiB(16), GiB(14), "RAM" },
 	{ 2, 0, 0, GiB(16), GiB(7), "RAM" },
@@ -66,17 +66,18 @@ static void reserve_cases(void)
 		got = harden_reserve_max(rcases[i].ndev, rcases[i].mem_cap,
 					 rcases[i].cgroup, rcases[i].ram,
 					 &what);
-		snprintf(name, sizeof(name), "reserve max: %u dev, mem_cap %llu"
-			 ", cgroup %llu, ram %llu: %llu (%s)", rcases[i].ndev,
-			 (unsigned long long)rcases[i].mem_cap,
+		snprintf(name, sizeof(name),
+			 "reserve max: %u dev, mem_cap %llu"
+			 ", cgroup %llu, ram %llu: %llu (%s)",
+			 rcases[i].ndev, (unsigned long long)rcases[i].mem_cap,
 			 (unsigned long long)rcases[i].cgroup,
 			 (unsigned long long)rcases[i].ram,
 			 (unsigned long long)rcases[i].max, rcases[i].what);
 		if (got != rcases[i].max || !strstr(what, rcases[i].what))
 			printf("  got %llu (%s)\n", (unsigned long long)got,
 			       what);
-		test_cond(name, got == rcases[i].max &&
-			  strstr(what, rcases[i].what));
+		test_cond(name,
+			  got == rcases[i].max && strstr(what, rcases[i].what));
 	}
 }
 

@@ -28,7 +28,7 @@ struct dirent_hdr {
 	uint32_t type;
 };
 
-#define MAX_ENTS	64
+#define MAX_ENTS 64
 
 struct ent {
 	char name[64];
@@ -135,16 +135,15 @@ int main(void)
 	check_dir("/", ZINO_ROOT, ZINO_ROOT, 4 + nr_root_attrs);
 	stats = zino_lookup(ZINO_ROOT, "stats.json");
 	metrics = zino_lookup(ZINO_ROOT, "metrics");
-	test_cond("root files: stats.json and metrics", nr_root_attrs == 2 &&
-		  stats && metrics && stats != metrics);
+	test_cond("root files: stats.json and metrics",
+		  nr_root_attrs == 2 && stats && metrics && stats != metrics);
 	test_cond("stats.json decodes as a root file",
 		  zino_decode(stats).kind == ZINO_ATTR &&
-		  zino_decode(stats).dev == -1 &&
-		  !strcmp(zino_decode(stats).attr->name, "stats.json"));
+			  zino_decode(stats).dev == -1 &&
+			  !strcmp(zino_decode(stats).attr->name, "stats.json"));
 	test_cond("metrics stats as a 0444 file",
 		  !zino_stat(metrics, &st) && st.st_mode == (S_IFREG | 0444));
-	test_cond("no root file under /block",
-		  !zino_lookup(block, "metrics"));
+	test_cond("no root file under /block", !zino_lookup(block, "metrics"));
 	debug = zino_lookup(ZINO_ROOT, "debug");
 	dbg0 = zino_lookup(debug, "zram0");
 	test_cond("debug/zram0 found", debug && dbg0 && dbg0 != zram0);
@@ -152,8 +151,9 @@ int main(void)
 	check_dir("/debug/zram0", dbg0, debug, nr_debug_attrs);
 	test_cond("block_state decodes as a debug file",
 		  zino_decode(zino_lookup(dbg0, "block_state")).kind ==
-		  ZINO_ATTR && !zino_lookup(zram0, "block_state") &&
-		  !zino_lookup(dbg0, "disksize"));
+				  ZINO_ATTR &&
+			  !zino_lookup(zram0, "block_state") &&
+			  !zino_lookup(dbg0, "disksize"));
 	check_dir("/dev", dev, ZINO_ROOT, 2);
 	check_dir("/block", block, ZINO_ROOT, 2);
 	check_dir("/class", class, ZINO_ROOT, 1);
@@ -163,22 +163,23 @@ int main(void)
 
 	test_cond("image decodes as an image",
 		  zino_decode(zino_lookup(dev, "zram1")).kind == ZINO_IMAGE &&
-		  zino_decode(zino_lookup(dev, "zram1")).dev == 1);
+			  zino_decode(zino_lookup(dev, "zram1")).dev == 1);
 	test_cond("disksize decodes as zram1's attribute",
 		  zino_decode(zino_lookup(zram1, "disksize")).kind ==
-		  ZINO_ATTR &&
-		  !strcmp(zino_decode(zino_lookup(zram1, "disksize"))
-			  .attr->name, "disksize"));
+				  ZINO_ATTR &&
+			  !strcmp(zino_decode(zino_lookup(zram1, "disksize"))
+					  .attr->name,
+				  "disksize"));
 	test_cond("image stats as a 0600 file",
 		  !zino_stat(zino_lookup(dev, "zram0"), &st) &&
-		  st.st_mode == (S_IFREG | 0600));
+			  st.st_mode == (S_IFREG | 0600));
 	test_cond("an unused inode is ENOENT", zino_stat(12345, &st) < 0);
 	test_cond("an inode past the last device is nothing",
 		  zino_decode((fuse_ino_t)1 << 62).kind == ZINO_NONE);
 	test_cond("statfs counts inodes",
-		  zino_count(2) == 6 + (unsigned long)nr_root_attrs +
-		  nr_class_attrs +
-		  2ul * (3 + nr_dev_attrs + nr_debug_attrs));
+		  zino_count(2) ==
+			  6 + (unsigned long)nr_root_attrs + nr_class_attrs +
+				  2ul * (3 + nr_dev_attrs + nr_debug_attrs));
 
 	test_cond("remove zram1", zreg_remove(1) == 0);
 	test_cond("removed device's directory is ENOENT",

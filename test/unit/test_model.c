@@ -43,15 +43,15 @@
 #include "device/zdev.h"
 #include "test/unit/testhelp.h"
 
-#define PAGE		ZPAGE_SIZE
-#define DEV_SIZE	(8u << 20)
-#define NPAGES		(DEV_SIZE / PAGE)
-#define MAX_WPAGES	64
-#define MAX_PARTIAL	20000
-#define RESET_EVERY	3000
-#define CHECK_EVERY	500
-#define DEFAULT_SEED	0x2a5eed5eedULL
-#define DEFAULT_OPS	24000
+#define PAGE	     ZPAGE_SIZE
+#define DEV_SIZE     (8u << 20)
+#define NPAGES	     (DEV_SIZE / PAGE)
+#define MAX_WPAGES   64
+#define MAX_PARTIAL  20000
+#define RESET_EVERY  3000
+#define CHECK_EVERY  500
+#define DEFAULT_SEED 0x2a5eed5eedULL
+#define DEFAULT_OPS  24000
 
 static struct zdev *z;
 static uint8_t model[DEV_SIZE];
@@ -59,8 +59,8 @@ static uint8_t stored[NPAGES];
 static uint8_t is_rand[NPAGES];
 static uint64_t seed;
 static long opno;
-static bool broken;		/* a mismatch was reported: stop the phase */
-static bool stats_broken;	/* ... and it was a counter, not data */
+static bool broken;	  /* a mismatch was reported: stop the phase */
+static bool stats_broken; /* ... and it was a counter, not data */
 static uint8_t iobuf[MAX_WPAGES * PAGE + MAX_PARTIAL];
 static uint8_t rdbuf[DEV_SIZE + 2 * PAGE];
 
@@ -89,7 +89,7 @@ static struct rng grng;
 
 /* -- operation history, for reproduction ------------------------------------ */
 
-#define HIST	12
+#define HIST 12
 static struct {
 	long op;
 	char text[160];
@@ -112,7 +112,8 @@ static void dump_history(void)
 	long i;
 
 	printf("  seed 0x%" PRIx64 " (rerun: MODEL_SEED=0x%" PRIx64
-	       "), failing op #%ld; last operations:\n", seed, seed, opno);
+	       "), failing op #%ld; last operations:\n",
+	       seed, seed, opno);
 	for (i = nnotes - HIST; i < nnotes; i++)
 		if (i >= 0)
 			printf("    #%ld %s\n", hist[i % HIST].op,
@@ -138,11 +139,11 @@ static void fail(const char *fmt, ...)
 /* -- page contents ----------------------------------------------------------- */
 
 enum {
-	C_ZERO,		/* all zero: same-filled */
-	C_WORD,		/* one 8-byte word repeated: same-filled */
-	C_RAND,		/* random bytes: incompressible, a huge page */
-	C_TEXT,		/* words and lines: compressible */
-	C_NEAR,		/* a repeated word with one byte changed: not same */
+	C_ZERO, /* all zero: same-filled */
+	C_WORD, /* one 8-byte word repeated: same-filled */
+	C_RAND, /* random bytes: incompressible, a huge page */
+	C_TEXT, /* words and lines: compressible */
+	C_NEAR, /* a repeated word with one byte changed: not same */
 	C_NKINDS
 };
 
@@ -252,36 +253,37 @@ static bool check_stats(const char *when)
 
 	if (broken)
 		return false;
-	stats_broken = true;	/* until proven otherwise */
+	stats_broken = true; /* until proven otherwise */
 	model_count(&e);
 	zdev_stats(z, &s);
 	if (s.orig_data_size != e.stored * PAGE) {
 		fail("%s: orig_data_size %" PRIu64 " != %" PRIu64
-		     " stored pages * 4096", when, s.orig_data_size,
-		     e.stored * PAGE);
+		     " stored pages * 4096",
+		     when, s.orig_data_size, e.stored * PAGE);
 		return false;
 	}
 	if (s.same_pages != e.same) {
-		fail("%s: same_pages %" PRIu64 " != %" PRIu64 " (model)",
-		     when, s.same_pages, e.same);
+		fail("%s: same_pages %" PRIu64 " != %" PRIu64 " (model)", when,
+		     s.same_pages, e.same);
 		return false;
 	}
 	if (s.huge_pages < e.rand || s.huge_pages > e.stored - e.same) {
-		fail("%s: huge_pages %" PRIu64 " outside [%" PRIu64 ", %"
-		     PRIu64 "] (random pages, stored - same)", when,
-		     s.huge_pages, e.rand, e.stored - e.same);
+		fail("%s: huge_pages %" PRIu64 " outside [%" PRIu64 ", %" PRIu64
+		     "] (random pages, stored - same)",
+		     when, s.huge_pages, e.rand, e.stored - e.same);
 		return false;
 	}
 	if (s.compr_data_size > (e.stored - e.same) * PAGE ||
 	    s.compr_data_size < e.rand * PAGE) {
-		fail("%s: compr_data_size %" PRIu64 " outside [%" PRIu64 ", %"
-		     PRIu64 "]", when, s.compr_data_size, e.rand * PAGE,
+		fail("%s: compr_data_size %" PRIu64 " outside [%" PRIu64
+		     ", %" PRIu64 "]",
+		     when, s.compr_data_size, e.rand * PAGE,
 		     (e.stored - e.same) * PAGE);
 		return false;
 	}
 	if (s.mem_used_total < s.compr_data_size - s.huge_pages * PAGE) {
-		fail("%s: mem_used_total %" PRIu64 " < compressed data",
-		     when, s.mem_used_total);
+		fail("%s: mem_used_total %" PRIu64 " < compressed data", when,
+		     s.mem_used_total);
 		return false;
 	}
 	stats_broken = false;
@@ -298,22 +300,24 @@ static void report_diff(const char *what, const uint8_t *got,
 	for (i = 0; i < len && got[i] == want[i]; i++)
 		;
 	fail("%s: byte at offset %" PRIu64 " (page %" PRIu64 " +%" PRIu64
-	     ") reads 0x%02x, model has 0x%02x", what, off + i,
-	     (off + i) / PAGE, (off + i) % PAGE, got[i], want[i]);
+	     ") reads 0x%02x, model has 0x%02x",
+	     what, off + i, (off + i) / PAGE, (off + i) % PAGE, got[i],
+	     want[i]);
 }
 
 static void do_read(uint64_t off, size_t len)
 {
-	size_t want = off >= DEV_SIZE ? 0 :
-		      len < DEV_SIZE - off ? len : DEV_SIZE - off;
+	size_t want = off >= DEV_SIZE	   ? 0 :
+		      len < DEV_SIZE - off ? len :
+					     DEV_SIZE - off;
 	ssize_t ret;
 
 	note("read off=%" PRIu64 " len=%zu", off, len);
 	memset(rdbuf, 0xa5, len);
 	ret = zdev_read(z, rdbuf, len, off);
 	if (ret != (ssize_t)want) {
-		fail("read off=%" PRIu64 " len=%zu returned %zd, want %zu",
-		     off, len, ret, want);
+		fail("read off=%" PRIu64 " len=%zu returned %zd, want %zu", off,
+		     len, ret, want);
 		return;
 	}
 	if (want && memcmp(rdbuf, model + off, want))
@@ -368,7 +372,8 @@ static void do_discard(uint64_t off, uint64_t len)
 	ret = zdev_discard(z, off, len);
 	if (ret != want) {
 		fail("discard off=%" PRIu64 " len=%" PRIu64 " returned %d, "
-		     "want %d", off, len, ret, want);
+		     "want %d",
+		     off, len, ret, want);
 		return;
 	}
 	if (off >= DEV_SIZE || !len)
@@ -377,9 +382,9 @@ static void do_discard(uint64_t off, uint64_t len)
 	memset(model + off, 0, end - off);
 	for (p = off / PAGE; p <= (end - 1) / PAGE; p++) {
 		if (off <= p * PAGE && end >= (p + 1) * PAGE)
-			stored[p] = 0;	/* freed */
+			stored[p] = 0; /* freed */
 		else if (stored[p] && all_zero(model + p * PAGE, PAGE))
-			stored[p] = 0;	/* zeroed in place, nothing left */
+			stored[p] = 0; /* zeroed in place, nothing left */
 		is_rand[p] = 0;
 	}
 }
@@ -421,13 +426,14 @@ static void test_discard_edges(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		broken = false;
-		nnotes = 0;	/* history: this case only */
+		nnotes = 0; /* history: this case only */
 		memset(iobuf, 0xab, 3 * PAGE);
 		do_write(iobuf, 3 * PAGE, 0, "0xab pattern");
 		do_discard(cases[i].off, cases[i].len);
 		do_read(0, 3 * PAGE);
 		check_stats("after the discard");
-		snprintf(name, sizeof(name), "discard(%" PRIu64 ", %" PRIu64
+		snprintf(name, sizeof(name),
+			 "discard(%" PRIu64 ", %" PRIu64
 			 ") %s: range reads zero, rest intact, stats agree",
 			 cases[i].off, cases[i].len, cases[i].what);
 		test_cond(name, !broken);
@@ -442,8 +448,8 @@ static void test_discard_edges(void)
 	zdev_write(z, iobuf, 3 * PAGE, 0);
 	zdev_discard(z, 0, 3 * PAGE);
 	verify_all("after the discard edge cases");
-	test_cond("discard edges: device empty again", !broken &&
-		  check_stats("after the discard edge cases"));
+	test_cond("discard edges: device empty again",
+		  !broken && check_stats("after the discard edge cases"));
 }
 
 /* -- phase 1: single-threaded random operations ------------------------------ */
@@ -521,19 +527,19 @@ static void op_discard(void)
 	uint64_t off, len;
 
 	switch (below(&grng, 4)) {
-	case 0:		/* aligned pages */
+	case 0: /* aligned pages */
 		len = (1 + below(&grng, 64)) * PAGE;
 		off = below(&grng, NPAGES) * PAGE;
 		break;
-	case 1:		/* inside one page */
+	case 1: /* inside one page */
 		off = rand_off();
 		len = 1 + below(&grng, PAGE - off % PAGE);
 		break;
-	case 2:		/* short, may cross one page boundary */
+	case 2: /* short, may cross one page boundary */
 		off = rand_off();
 		len = 1 + below(&grng, PAGE);
 		break;
-	default:	/* unaligned, anywhere */
+	default: /* unaligned, anywhere */
 		off = rand_off();
 		len = 1 + below(&grng, 64 * PAGE);
 		break;
@@ -568,16 +574,16 @@ static void op_boundary(void)
 	size_t len;
 
 	switch (below(&grng, 6)) {
-	case 0:		/* straddling read: short */
+	case 0: /* straddling read: short */
 		len = 1 + below(&grng, 3 * PAGE);
 		off = DEV_SIZE - 1 - below(&grng, len);
 		do_read(off, len);
 		break;
-	case 1:		/* read at or past the end: 0 bytes */
+	case 1: /* read at or past the end: 0 bytes */
 		do_read(DEV_SIZE + below(&grng, 2) * below(&grng, 1 << 20),
 			1 + below(&grng, PAGE));
 		break;
-	case 2:		/* write at or past the end: -ENOSPC, no change */
+	case 2: /* write at or past the end: -ENOSPC, no change */
 		len = 1 + below(&grng, 2 * PAGE);
 		gen(&grng, C_TEXT, iobuf, len, 0);
 		off = DEV_SIZE + below(&grng, 2) * below(&grng, 1 << 20);
@@ -586,25 +592,26 @@ static void op_boundary(void)
 		zdev_stats(z, &after);
 		if (after.invalid_io != before.invalid_io + 1)
 			fail("write past the end: invalid_io %" PRIu64
-			     " -> %" PRIu64, before.invalid_io,
-			     after.invalid_io);
+			     " -> %" PRIu64,
+			     before.invalid_io, after.invalid_io);
 		do_read(DEV_SIZE - PAGE, PAGE);
 		break;
-	case 3:		/* straddling write: acknowledged up to the end */
+	case 3: /* straddling write: acknowledged up to the end */
 		len = 2 + below(&grng, 3 * PAGE);
 		off = DEV_SIZE - 1 - below(&grng, len - 1);
 		gen(&grng, C_TEXT, iobuf, len, off);
 		do_write(iobuf, len, off, "text straddling the end");
 		do_read(DEV_SIZE - 2 * PAGE, 2 * PAGE);
 		break;
-	case 4:		/* discard straddling the end */
+	case 4: /* discard straddling the end */
 		off = DEV_SIZE - 1 - below(&grng, 3 * PAGE);
 		do_discard(off, 1 + below(&grng, 6 * PAGE));
 		do_read(DEV_SIZE - 4 * PAGE, 4 * PAGE);
 		break;
-	default:	/* discard past the end: -EINVAL; at the end: 0 */
-		do_discard(DEV_SIZE + below(&grng, 2) * (1 + below(&grng,
-			   PAGE)), PAGE);
+	default: /* discard past the end: -EINVAL; at the end: 0 */
+		do_discard(DEV_SIZE +
+				   below(&grng, 2) * (1 + below(&grng, PAGE)),
+			   PAGE);
 		break;
 	}
 }
@@ -613,7 +620,7 @@ static void phase_random(void)
 {
 	long ops = DEFAULT_OPS, phase_start = 0, resets = 0;
 	int algos = nr_algos(), algo = 0, pass_reads = 1;
-	bool stats_ok = true, span_ok = true;	/* whole phase, since reset */
+	bool stats_ok = true, span_ok = true; /* whole phase, since reset */
 	const char *env;
 	char name[192], cur[ZDEV_ALGO_NAME_MAX];
 	int ret;
@@ -659,8 +666,8 @@ static void phase_random(void)
 			zdev_comp(z, 0, cur, sizeof(cur));
 			if (strcmp(cur, zcomp_backend(algo % algos)->name)) {
 				fail("comp_algorithm is %s after re-init "
-				     "with %s", cur,
-				     zcomp_backend(algo % algos)->name);
+				     "with %s",
+				     cur, zcomp_backend(algo % algos)->name);
 				break;
 			}
 			algo++;
@@ -707,18 +714,19 @@ static void phase_random(void)
 	test_cond("phase 1: every read matched the model", pass_reads);
 	if (pass_reads)
 		test_cond("phase 1: stats matched the model at every "
-			  "checkpoint", stats_ok && !broken);
+			  "checkpoint",
+			  stats_ok && !broken);
 	printf("# phase 1: %s; %ld ops run, %ld resets\n",
 	       broken ? "stopped at the first mismatch" : "done", opno, resets);
 }
 
 /* -- phase 2: threads ------------------------------------------------------------ */
 
-#define NTHREADS	4
-#define REGION		(1u << 20)
-#define SHARED_OFF	((uint64_t)NTHREADS * REGION)
-#define SHARED_PAGES	(REGION / PAGE)
-#define BLK		512
+#define NTHREADS     4
+#define REGION	     (1u << 20)
+#define SHARED_OFF   ((uint64_t)NTHREADS * REGION)
+#define SHARED_PAGES (REGION / PAGE)
+#define BLK	     512
 
 static atomic_bool threads_stop;
 
@@ -728,7 +736,7 @@ struct worker {
 	long ops;
 	bool failed;
 	char msg[512];
-	uint8_t sstored[SHARED_PAGES];	/* this thread stored a shared page */
+	uint8_t sstored[SHARED_PAGES]; /* this thread stored a shared page */
 	uint8_t *buf, *rbuf;
 };
 
@@ -762,9 +770,10 @@ static void wcheck(struct worker *w, uint64_t off, size_t len)
 		return;
 	for (i = 0; w->rbuf[i] == model[off + i]; i++)
 		;
-	wfail(w, "read off=%" PRIu64 " len=%zu: byte at %" PRIu64
-	      " reads 0x%02x, model 0x%02x", off, len, off + i, w->rbuf[i],
-	      model[off + i]);
+	wfail(w,
+	      "read off=%" PRIu64 " len=%zu: byte at %" PRIu64
+	      " reads 0x%02x, model 0x%02x",
+	      off, len, off + i, w->rbuf[i], model[off + i]);
 }
 
 static void wwrite(struct worker *w, uint64_t off, size_t len, int kind)
@@ -775,8 +784,8 @@ static void wwrite(struct worker *w, uint64_t off, size_t len, int kind)
 	gen(&w->r, kind, w->buf, len, off);
 	ret = zdev_write(z, w->buf, len, off);
 	if (ret != (ssize_t)len) {
-		wfail(w, "write off=%" PRIu64 " len=%zu returned %zd", off,
-		      len, ret);
+		wfail(w, "write off=%" PRIu64 " len=%zu returned %zd", off, len,
+		      ret);
 		return;
 	}
 	memcpy(model + off, w->buf, len);
@@ -797,8 +806,8 @@ static void wdiscard(struct worker *w, uint64_t off, uint64_t len)
 	int ret = zdev_discard(z, off, len);
 
 	if (ret) {
-		wfail(w, "discard off=%" PRIu64 " len=%" PRIu64
-		      " returned %d", off, len, ret);
+		wfail(w, "discard off=%" PRIu64 " len=%" PRIu64 " returned %d",
+		      off, len, ret);
 		return;
 	}
 	memset(model + off, 0, len);
@@ -824,16 +833,16 @@ static void *worker_main(void *arg)
 		uint64_t r = below(&w->r, 100);
 
 		w->ops++;
-		if (r < 25) {		/* whole pages */
+		if (r < 25) { /* whole pages */
 			len = (1 + below(&w->r, 16)) * PAGE;
-			off = base + below(&w->r, (REGION - len) / PAGE + 1) *
-			      PAGE;
+			off = base +
+			      below(&w->r, (REGION - len) / PAGE + 1) * PAGE;
 			wwrite(w, off, len, below(&w->r, C_NKINDS));
-		} else if (r < 45) {	/* partial */
+		} else if (r < 45) { /* partial */
 			len = 1 + below(&w->r, 3 * PAGE);
 			off = base + below(&w->r, REGION - len + 1);
 			wwrite(w, off, len, below(&w->r, C_NKINDS));
-		} else if (r < 55) {	/* discard, aligned or not */
+		} else if (r < 55) { /* discard, aligned or not */
 			len = 1 + below(&w->r, 16 * PAGE);
 			if (below(&w->r, 2))
 				len = (len + PAGE - 1) & ~(uint64_t)(PAGE - 1);
@@ -841,13 +850,14 @@ static void *worker_main(void *arg)
 			if (below(&w->r, 2))
 				off &= ~(uint64_t)(PAGE - 1);
 			wdiscard(w, off, len);
-		} else if (r < 80) {	/* read */
+		} else if (r < 80) { /* read */
 			len = 1 + below(&w->r, 16 * PAGE);
 			off = base + below(&w->r, REGION - len + 1);
 			wcheck(w, off, len);
-		} else {		/* my 512-byte blocks of shared pages */
+		} else { /* my 512-byte blocks of shared pages */
 			uint64_t blk = below(&w->r, REGION / BLK / NTHREADS) *
-				       NTHREADS + w->id;
+					       NTHREADS +
+				       w->id;
 			uint64_t boff = SHARED_OFF + blk * BLK;
 
 			off = boff + below(&w->r, BLK);
@@ -885,13 +895,13 @@ static void *compactor_main(void *arg)
 		c->compactions++;
 		zdev_stats(z, &s);
 		c->stats_reads++;
-		if (s.orig_data_size % PAGE || s.same_pages * PAGE >
-		    s.orig_data_size) {
+		if (s.orig_data_size % PAGE ||
+		    s.same_pages * PAGE > s.orig_data_size) {
 			if (!c->failed) {
 				c->failed = true;
 				snprintf(c->msg, sizeof(c->msg),
-					 "inconsistent stats snapshot: orig %"
-					 PRIu64 " same %" PRIu64,
+					 "inconsistent stats snapshot: orig %" PRIu64
+					 " same %" PRIu64,
 					 s.orig_data_size, s.same_pages);
 			}
 		}
@@ -972,8 +982,8 @@ static void phase_threads(void)
 			stored[pg] = zdev_seek(z, pg * PAGE, SEEK_DATA) ==
 				     (off_t)(pg * PAGE);
 	}
-	printf("# phase 2: %ld ops, %ld compactions, %ld stats reads\n",
-	       total, c.compactions, c.stats_reads);
+	printf("# phase 2: %ld ops, %ld compactions, %ld stats reads\n", total,
+	       c.compactions, c.stats_reads);
 	test_cond("phase 2: every thread's reads matched the model", ok);
 	if (c.failed)
 		printf("  compactor: %s\n", c.msg);
@@ -991,13 +1001,14 @@ static void phase_threads(void)
 	test_cond("phase 2: whole device matches after a final compact",
 		  ret == 0 && !broken);
 	zdev_stats(z, &s);
-	printf("# phase 2: pages_compacted %" PRIu64 ", mem_used_total %"
-	       PRIu64 "\n", s.pages_compacted, s.mem_used_total);
+	printf("# phase 2: pages_compacted %" PRIu64 ", mem_used_total %" PRIu64
+	       "\n",
+	       s.pages_compacted, s.mem_used_total);
 }
 
 /* -- phase 3: mem_limit ------------------------------------------------------------ */
 
-#define LIMIT		(64u << 10)
+#define LIMIT (64u << 10)
 
 static void phase_mem_limit(void)
 {
@@ -1039,7 +1050,8 @@ static void phase_mem_limit(void)
 		acked++;
 	}
 	printf("# phase 3: %" PRIu64 " incompressible pages acknowledged "
-	       "under a %u-byte limit\n", acked, LIMIT);
+	       "under a %u-byte limit\n",
+	       acked, LIMIT);
 	test_cond("phase 3: a write over the limit fails with -ENOSPC",
 		  ret == -ENOSPC);
 	test_cond("phase 3: the limit allowed some pages but not 64 KiB more",

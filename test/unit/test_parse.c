@@ -18,22 +18,22 @@
 #include "control/parse.h"
 #include "test/unit/testhelp.h"
 
-#define KiB(x)	((uint64_t)(x) << 10)
-#define MiB(x)	((uint64_t)(x) << 20)
-#define GiB(x)	((uint64_t)(x) << 30)
-#define TiB(x)	((uint64_t)(x) << 40)
-#define PiB(x)	((uint64_t)(x) << 50)
-#define EiB(x)	((uint64_t)(x) << 60)
+#define KiB(x) ((uint64_t)(x) << 10)
+#define MiB(x) ((uint64_t)(x) << 20)
+#define GiB(x) ((uint64_t)(x) << 30)
+#define TiB(x) ((uint64_t)(x) << 40)
+#define PiB(x) ((uint64_t)(x) << 50)
+#define EiB(x) ((uint64_t)(x) << 60)
 
 struct size_case {
 	const char *in;
-	size_t len;		/* 0: strlen(in) */
+	size_t len; /* 0: strlen(in) */
 	int ret;
 	uint64_t val;
 };
 
 /* a string literal with its exact length, embedded NULs included */
-#define RAW(s)	s, sizeof(s) - 1
+#define RAW(s) s, sizeof(s) - 1
 
 static const struct size_case size_cases[] = {
 	{ "4096", 0, 0, 4096 },
@@ -220,7 +220,7 @@ static void test_u64(void)
 
 		test_cond("zparse_u64 embedded NUL is -EINVAL",
 			  zparse_u64(RAW("1\0002"), 10, &out) == -EINVAL &&
-			  out == 7);
+				  out == 7);
 	}
 }
 
@@ -295,11 +295,13 @@ static void test_str(void)
 
 	memset(dst, 'x', sizeof(dst));
 	ret = zparse_str("lz4\n", 4, dst, sizeof(dst));
-	test_cond("zparse_str strips one newline", ret == 0 && !strcmp(dst, "lz4"));
+	test_cond("zparse_str strips one newline",
+		  ret == 0 && !strcmp(dst, "lz4"));
 
 	memset(dst, 'x', sizeof(dst));
 	ret = zparse_str("lz4", 3, dst, sizeof(dst));
-	test_cond("zparse_str without newline", ret == 0 && !strcmp(dst, "lz4"));
+	test_cond("zparse_str without newline",
+		  ret == 0 && !strcmp(dst, "lz4"));
 
 	memset(dst, 'x', sizeof(dst));
 	ret = zparse_str("a\n\n", 3, dst, sizeof(dst));
@@ -317,11 +319,13 @@ static void test_str(void)
 
 	memset(dst, 'x', sizeof(dst));
 	ret = zparse_str("\n", 1, dst, sizeof(dst));
-	test_cond("zparse_str lone newline is empty", ret == 0 && dst[0] == '\0');
+	test_cond("zparse_str lone newline is empty",
+		  ret == 0 && dst[0] == '\0');
 
 	/* 7 characters + NUL fit in 8, with or without the newline */
 	ret = zparse_str("abcdefg", 7, dst, sizeof(dst));
-	test_cond("zparse_str exactly fits", ret == 0 && !strcmp(dst, "abcdefg"));
+	test_cond("zparse_str exactly fits",
+		  ret == 0 && !strcmp(dst, "abcdefg"));
 	ret = zparse_str("abcdefg\n", 8, dst, sizeof(dst));
 	test_cond("zparse_str exactly fits with newline",
 		  ret == 0 && !strcmp(dst, "abcdefg"));
@@ -341,14 +345,14 @@ static void test_str(void)
 
 /* -- zparse_kv ------------------------------------------------------------ */
 
-#define KV_MAX	16
+#define KV_MAX 16
 
 struct kv_log {
 	int n;
 	char key[KV_MAX][64];
 	char val[KV_MAX][64];
 	bool has_val[KV_MAX];
-	int fail_at;		/* return fail_ret on this call (1-based) */
+	int fail_at; /* return fail_ret on this call (1-based) */
 	int fail_ret;
 };
 
@@ -396,32 +400,34 @@ static void test_kv(void)
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(RAW("algo=zstd level=8"), &log);
-	test_cond("zparse_kv two pairs", ret == 0 && log.n == 2 &&
-		  kv_is(&log, 0, "algo", "zstd") &&
-		  kv_is(&log, 1, "level", "8"));
+	test_cond("zparse_kv two pairs",
+		  ret == 0 && log.n == 2 && kv_is(&log, 0, "algo", "zstd") &&
+			  kv_is(&log, 1, "level", "8"));
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(RAW("algo=zstd level=8\n"), &log);
-	test_cond("zparse_kv trailing newline", ret == 0 && log.n == 2 &&
-		  kv_is(&log, 0, "algo", "zstd") &&
-		  kv_is(&log, 1, "level", "8"));
+	test_cond("zparse_kv trailing newline",
+		  ret == 0 && log.n == 2 && kv_is(&log, 0, "algo", "zstd") &&
+			  kv_is(&log, 1, "level", "8"));
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(RAW("algo=zstd dict=\"/a b\"\n"), &log);
 	test_cond("zparse_kv quoted value with a space",
 		  ret == 0 && log.n == 2 && kv_is(&log, 0, "algo", "zstd") &&
-		  kv_is(&log, 1, "dict", "/a b"));
+			  kv_is(&log, 1, "dict", "/a b"));
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(RAW("dict=\"\" x=1"), &log);
-	test_cond("zparse_kv empty quoted value", ret == 0 && log.n == 2 &&
-		  kv_is(&log, 0, "dict", "") && kv_is(&log, 1, "x", "1"));
+	test_cond("zparse_kv empty quoted value",
+		  ret == 0 && log.n == 2 && kv_is(&log, 0, "dict", "") &&
+			  kv_is(&log, 1, "x", "1"));
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(RAW("reset prio=1 all"), &log);
 	test_cond("zparse_kv bare words have NULL values",
 		  ret == 0 && log.n == 3 && kv_is(&log, 0, "reset", NULL) &&
-		  kv_is(&log, 1, "prio", "1") && kv_is(&log, 2, "all", NULL));
+			  kv_is(&log, 1, "prio", "1") &&
+			  kv_is(&log, 2, "all", NULL));
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(RAW("a="), &log);
@@ -432,15 +438,18 @@ static void test_kv(void)
 	ret = kv_run(RAW("   a=1     b=2 \t  c   \n"), &log);
 	test_cond("zparse_kv multiple spaces and tabs",
 		  ret == 0 && log.n == 3 && kv_is(&log, 0, "a", "1") &&
-		  kv_is(&log, 1, "b", "2") && kv_is(&log, 2, "c", NULL));
+			  kv_is(&log, 1, "b", "2") &&
+			  kv_is(&log, 2, "c", NULL));
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(RAW(""), &log);
-	test_cond("zparse_kv empty input calls nothing", ret == 0 && log.n == 0);
+	test_cond("zparse_kv empty input calls nothing",
+		  ret == 0 && log.n == 0);
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(RAW("  \n"), &log);
-	test_cond("zparse_kv blank input calls nothing", ret == 0 && log.n == 0);
+	test_cond("zparse_kv blank input calls nothing",
+		  ret == 0 && log.n == 0);
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(RAW("algo=zstd dict=\"/a b"), &log);
@@ -450,7 +459,8 @@ static void test_kv(void)
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(RAW("dict=\""), &log);
-	test_cond("zparse_kv lone quote is -EINVAL", ret == -EINVAL && log.n == 0);
+	test_cond("zparse_kv lone quote is -EINVAL",
+		  ret == -EINVAL && log.n == 0);
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(RAW("dict=\"/a\"b"), &log);
@@ -488,7 +498,7 @@ static void test_kv(void)
 	ret = kv_run(big, ZPARSE_KV_MAX, &log);
 	test_cond("zparse_kv ZPARSE_KV_MAX bytes accepted",
 		  ret == 0 && log.n == 2 && kv_is(&log, 0, "a", "1") &&
-		  kv_is(&log, 1, "b", "2"));
+			  kv_is(&log, 1, "b", "2"));
 
 	memset(&log, 0, sizeof(log));
 	ret = kv_run(big, ZPARSE_KV_MAX + 1, &log);

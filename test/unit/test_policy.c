@@ -18,13 +18,18 @@
 #include "device/zdev_int.h"
 #include "test/unit/testhelp.h"
 
-#define NS	1000000000ull
+#define NS 1000000000ull
 
 /* e^(-5u) for the shares of memory used below (10 digits) */
 static const double used[] = { 0, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1 };
-static const double decay[] = { 1, 0.7788007831, 0.6065306597,
-				0.2865047969, 0.0820849986, 0.0235177459,
-				0.0111089965, 0.0067379470 };
+static const double decay[] = { 1,
+				0.7788007831,
+				0.6065306597,
+				0.2865047969,
+				0.0820849986,
+				0.0235177459,
+				0.0111089965,
+				0.0067379470 };
 
 /* the rule as ChromeOS writes it: min + (max - min) * e^(-5u) */
 static uint32_t reference(uint32_t min, uint32_t max, unsigned int i)
@@ -80,7 +85,7 @@ static void test_memory(void)
 static void test_budget(struct zdev *z)
 {
 	struct zpolicy_cfg c;
-	uint64_t day = 86400 * 1000ull;	/* pages a day: 1000 a second */
+	uint64_t day = 86400 * 1000ull; /* pages a day: 1000 a second */
 
 	zpolicy_defaults(&c);
 	c.budget = day * 4096;
@@ -108,7 +113,7 @@ static void test_budget(struct zdev *z)
 	test_cond("budget: a limit set above a day by hand is left alone",
 		  zdev_wb_limit(z) == day + 5);
 
-	c.budget = 86400 * 4096;	/* a page a second */
+	c.budget = 86400 * 4096; /* a page a second */
 	test_cond("budget: changed",
 		  zdev_set_policy(z, &c, ZPOLICY_SET_BUDGET) == 0);
 	zdev_set_wb_limit(z, 10);
@@ -122,12 +127,12 @@ static void test_budget(struct zdev *z)
 		  zdev_wb_limit(z) == 11);
 
 	c.budget = 1;
-	test_cond("budget: one byte", zdev_set_policy(z, &c,
-						      ZPOLICY_SET_BUDGET) == 0);
+	test_cond("budget: one byte",
+		  zdev_set_policy(z, &c, ZPOLICY_SET_BUDGET) == 0);
 	test_cond("budget: rounds up to a page a day", zdev_wb_limit(z) == 1);
 	c.budget = 0;
-	test_cond("budget: removed", zdev_set_policy(z, &c,
-						     ZPOLICY_SET_BUDGET) == 0);
+	test_cond("budget: removed",
+		  zdev_set_policy(z, &c, ZPOLICY_SET_BUDGET) == 0);
 	test_cond("budget: removed turns writeback_limit_enable off",
 		  !zdev_wb_limit_enable(z));
 }
@@ -145,13 +150,15 @@ static void test_rejected(struct zdev *z)
 	c.rc_max = 5;
 	c.interval = 7;
 	test_cond("rejected: min above max is EINVAL",
-		  zdev_set_policy(z, &c, ZPOLICY_SET_RECOMPRESS |
-				  ZPOLICY_SET_INTERVAL) == -EINVAL);
+		  zdev_set_policy(z, &c,
+				  ZPOLICY_SET_RECOMPRESS |
+					  ZPOLICY_SET_INTERVAL) == -EINVAL);
 	c.rc_min = c.rc_max = ZPOLICY_OFF;
 	c.accept = 101;
 	test_cond("rejected: accept 101 is EINVAL",
-		  zdev_set_policy(z, &c, ZPOLICY_SET_ACCEPT |
-				  ZPOLICY_SET_INTERVAL) == -EINVAL);
+		  zdev_set_policy(z, &c,
+				  ZPOLICY_SET_ACCEPT | ZPOLICY_SET_INTERVAL) ==
+			  -EINVAL);
 	c.accept = 0;
 	test_cond("rejected: accept 0 is EINVAL",
 		  zdev_set_policy(z, &c, ZPOLICY_SET_ACCEPT) == -EINVAL);
@@ -185,7 +192,7 @@ static void test_thread(struct zdev *z)
 	c.interval = 1;
 	test_cond("thread: interval 1 starts it",
 		  zdev_set_policy(z, &c, ZPOLICY_SET_INTERVAL) == 0 &&
-		  z->policy.started && z->policy.running);
+			  z->policy.started && z->policy.running);
 	c.interval = 0;
 	test_cond("thread: interval 0 accepted",
 		  zdev_set_policy(z, &c, ZPOLICY_SET_INTERVAL) == 0);
@@ -193,13 +200,13 @@ static void test_thread(struct zdev *z)
 	c.interval = 2;
 	test_cond("thread: a new interval starts another",
 		  zdev_set_policy(z, &c, ZPOLICY_SET_INTERVAL) == 0 &&
-		  z->policy.running);
+			  z->policy.running);
 	test_cond("thread: reset", zdev_reset(z) == 0);
 	test_cond("thread: reset makes it leave", thread_left(z));
 	zdev_policy(z, &c);
 	test_cond("thread: reset restores the defaults",
 		  c.interval == 0 && c.wb_min == ZPOLICY_OFF &&
-		  c.accept == ZPOLICY_ACCEPT_DEFAULT && !c.budget);
+			  c.accept == ZPOLICY_ACCEPT_DEFAULT && !c.budget);
 	c.interval = 1;
 	test_cond("thread: started again, left to destroy",
 		  zdev_set_policy(z, &c, ZPOLICY_SET_INTERVAL) == 0);

@@ -180,7 +180,7 @@ static void test_basics(void)
 	zs_destroy_pool(pool);
 }
 
-#define SIZE_COPIES	3
+#define SIZE_COPIES 3
 
 static void test_all_sizes(void)
 {
@@ -242,7 +242,7 @@ out:
 	zs_destroy_pool(pool);
 }
 
-#define RSS_BYTES	(256UL << 20)
+#define RSS_BYTES (256UL << 20)
 
 static void test_rss(void)
 {
@@ -269,8 +269,8 @@ static void test_rss(void)
 	test_cond("rss: 256 MiB of objects allocated", ok);
 	pages = zs_get_total_pages(pool);
 	rss1 = rss_pages();
-	printf("# rss: %zu objects, %lu pool pages, rss +%ld pages\n", n,
-	       pages, rss1 - rss0);
+	printf("# rss: %zu objects, %lu pool pages, rss +%ld pages\n", n, pages,
+	       rss1 - rss0);
 	test_cond("rss: resident grows with the pool",
 		  rss1 - rss0 >= (long)pages * 9 / 10);
 	for (i = 0; i < n; i++)
@@ -334,8 +334,8 @@ static void compact_one(size_t size, size_t n)
 	snprintf(descr, sizeof(descr), "compact %zu: stats count it", size);
 	test_cond(descr, st.pages_compacted == freed);
 	snprintf(descr, sizeof(descr), "compact %zu: result near ideal", size);
-	test_cond(descr, after * ZPAGE_SIZE <= keep * size * 13 / 10 +
-			 16 * ZPAGE_SIZE);
+	test_cond(descr, after * ZPAGE_SIZE <=
+				 keep * size * 13 / 10 + 16 * ZPAGE_SIZE);
 	snprintf(descr, sizeof(descr), "compact %zu: rss drops", size);
 	test_cond(descr, rss1 - rss2 >= (long)freed * 9 / 10);
 
@@ -359,9 +359,9 @@ out:
 
 static void test_compact(void)
 {
-	compact_one(100, 100000);	/* 1-page zspages, 40 objects */
+	compact_one(100, 100000); /* 1-page zspages, 40 objects */
 	compact_one(1000, 40000);
-	compact_one(3000, 20000);	/* 3-page zspages, 4 objects */
+	compact_one(3000, 20000); /* 3-page zspages, 4 objects */
 }
 
 static void test_efficiency(void)
@@ -385,7 +385,8 @@ static void test_efficiency(void)
 	}
 	ratio = (double)zs_get_total_pages(pool) * ZPAGE_SIZE / sum;
 	printf("# efficiency: sizes 1000..3000, %lu pages for %llu bytes: "
-	       "%.4f\n", zs_get_total_pages(pool), sum, ratio);
+	       "%.4f\n",
+	       zs_get_total_pages(pool), sum, ratio);
 	test_cond("efficiency: allocations", ok);
 	test_cond("efficiency: pages / bytes < 1.15", ratio < 1.15);
 
@@ -414,10 +415,10 @@ out:
 
 /* --- concurrency ------------------------------------------------------- */
 
-#define STRESS_THREADS	4
-#define STRESS_SLOTS	2048
-#define STRESS_OPS	150000
-#define STRESS_SECONDS	2
+#define STRESS_THREADS 4
+#define STRESS_SLOTS   2048
+#define STRESS_OPS     150000
+#define STRESS_SECONDS 2
 
 struct stress {
 	struct zs_pool *pool;
@@ -469,7 +470,7 @@ static void *stress_worker(void *arg)
 			continue;
 		}
 		switch (rand_r(&rs) % 4) {
-		case 0:	/* two objects of a class mapped at once */
+		case 0: /* two objects of a class mapped at once */
 			if (obj_new(st->pool, &tmp, o->size, ++gen)) {
 				errors++;
 				break;
@@ -483,15 +484,14 @@ static void *stress_worker(void *arg)
 			zs_obj_read_end(st->pool, o->h);
 			zs_free(st->pool, tmp.h);
 			break;
-		case 1:		/* rewrite in place */
-			{
-				unsigned char buf[ZS_MAX_ALLOC_SIZE];
+		case 1: /* rewrite in place */
+		{
+			unsigned char buf[ZS_MAX_ALLOC_SIZE];
 
-				o->seed = obj_seed(o->h, o->size, ++gen);
-				fill(buf, o->size, o->seed);
-				zs_obj_write(st->pool, o->h, buf, o->size);
-			}
-			break;
+			o->seed = obj_seed(o->h, o->size, ++gen);
+			fill(buf, o->size, o->seed);
+			zs_obj_write(st->pool, o->h, buf, o->size);
+		} break;
 		default:
 			if (!obj_ok(st->pool, o))
 				errors++;
@@ -554,8 +554,8 @@ static void test_stress(void)
 
 	zs_pool_stats(st.pool, &ps);
 	printf("# stress: %lu ops, %lu errors, %d threads, %lu compactions "
-	       "freed %lu pages, %lu pages in use\n", st.ops, st.errors,
-	       started, st.compactions, st.compacted,
+	       "freed %lu pages, %lu pages in use\n",
+	       st.ops, st.errors, started, st.compactions, st.compacted,
 	       zs_get_total_pages(st.pool));
 	test_cond("stress: no corruption under concurrent compaction",
 		  st.errors == 0);
@@ -664,12 +664,14 @@ static void test_mlock(void)
 	if (pid > 0)
 		waitpid(pid, &status, 0);
 	test_cond("mlock: child ran", pid > 0 && got == sizeof(r) &&
-		  WIFEXITED(status) && WEXITSTATUS(status) == 0);
+					      WIFEXITED(status) &&
+					      WEXITSTATUS(status) == 0);
 	if (got != sizeof(r))
 		return;
 	printf("# mlock: err %d, VmLck %ld kB, %lu pages: rss +%ld -%ld; "
-	       "compact freed %lu, rss -%ld\n", r.mlock_err, r.vmlck_kb,
-	       r.pages, r.rss_grow, r.rss_drop, r.compacted, r.compact_drop);
+	       "compact freed %lu, rss -%ld\n",
+	       r.mlock_err, r.vmlck_kb, r.pages, r.rss_grow, r.rss_drop,
+	       r.compacted, r.compact_drop);
 	/*
 	 * EPERM or ENOMEM: no CAP_IPC_LOCK and an RLIMIT_MEMLOCK the child
 	 * could not raise.  The daemon runs locked, so a test that cannot
@@ -677,7 +679,8 @@ static void test_mlock(void)
 	 */
 	if (r.mlock_err)
 		printf("# mlock: mlockall: %s (needs CAP_IPC_LOCK or a large "
-		       "RLIMIT_MEMLOCK)\n", strerror(r.mlock_err));
+		       "RLIMIT_MEMLOCK)\n",
+		       strerror(r.mlock_err));
 	test_cond("mlock: mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT)",
 		  r.mlock_err == 0);
 	if (r.mlock_err)
@@ -688,7 +691,7 @@ static void test_mlock(void)
 		  r.rss_drop >= (long)r.pages * 9 / 10);
 	test_cond("mlock: compaction returns locked memory",
 		  r.compacted > 0 &&
-		  r.compact_drop >= (long)r.compacted * 9 / 10);
+			  r.compact_drop >= (long)r.compacted * 9 / 10);
 	test_cond("mlock: objects intact", r.intact);
 	test_cond("mlock: pool empty at the end", r.pages_after == 0);
 }

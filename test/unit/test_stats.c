@@ -20,13 +20,13 @@
 #include "stats/zstats.h"
 #include "test/unit/testhelp.h"
 
-#define BUFSZ	4096
+#define BUFSZ 4096
 
 typedef ssize_t (*render_fn)(const struct zstats *s, char *buf, size_t size);
 
 /* render s and compare with want exactly (length and bytes) */
-static void check_render(const char *name, render_fn fn,
-			 const struct zstats *s, const char *want)
+static void check_render(const char *name, render_fn fn, const struct zstats *s,
+			 const char *want)
 {
 	char buf[BUFSZ];
 	ssize_t n;
@@ -42,8 +42,7 @@ static void check_render(const char *name, render_fn fn,
 }
 
 /* the buffer must hold the text and its NUL: one byte less is -E2BIG */
-static void check_small(const char *name, render_fn fn,
-			const struct zstats *s)
+static void check_small(const char *name, render_fn fn, const struct zstats *s)
 {
 	char buf[BUFSZ], full[BUFSZ];
 	ssize_t len = fn(s, full, sizeof(full));
@@ -52,7 +51,7 @@ static void check_small(const char *name, render_fn fn,
 	snprintf(title, sizeof(title), "%s: buffer of exactly len+1 fits",
 		 name);
 	test_cond(title, len > 0 && fn(s, buf, len + 1) == len &&
-		  !memcmp(buf, full, len + 1));
+				 !memcmp(buf, full, len + 1));
 	snprintf(title, sizeof(title), "%s: buffer of len is -E2BIG", name);
 	test_cond(title, len > 0 && fn(s, buf, len) == -E2BIG);
 	snprintf(title, sizeof(title), "%s: 8-byte buffer is -E2BIG", name);
@@ -83,8 +82,8 @@ static void test_mm_stat(void)
 	char buf[BUFSZ];
 
 	check_render("mm_stat all zeros", zstats_mm_stat, &s,
-		"       0        0        0        0        0        0"
-		"        0        0        0\n");
+		     "       0        0        0        0        0        0"
+		     "        0        0        0\n");
 
 	s.orig_data_size = 9363456;
 	s.compr_data_size = 4964425;
@@ -96,8 +95,8 @@ static void test_mm_stat(void)
 	s.huge_pages = 726;
 	s.huge_pages_since = 726;
 	check_render("mm_stat typical values", zstats_mm_stat, &s,
-		" 9363456  4964425  5480448        0  5480448        8"
-		"        0      726      726\n");
+		     " 9363456  4964425  5480448        0  5480448        8"
+		     "        0      726      726\n");
 
 	/* every field distinct: catches a swapped pair */
 	s.orig_data_size = 1;
@@ -110,20 +109,20 @@ static void test_mm_stat(void)
 	s.huge_pages = 8;
 	s.huge_pages_since = 9;
 	check_render("mm_stat field order", zstats_mm_stat, &s,
-		"       1        2        3        4        5        6"
-		"        7        8        9\n");
+		     "       1        2        3        4        5        6"
+		     "        7        8        9\n");
 
 	/* wider than 8 digits: the field just grows, one space stays */
-	s.orig_data_size = 107374182400ULL;	/* 100 GiB */
+	s.orig_data_size = 107374182400ULL; /* 100 GiB */
 	s.compr_data_size = 123456789;
 	s.mem_used_total = 12345678;
 	s.mem_limit = UINT64_MAX;
 	check_render("mm_stat wide numbers extend", zstats_mm_stat, &s,
-		"107374182400 123456789 12345678 18446744073709551615"
-		"        5        6        7        8        9\n");
+		     "107374182400 123456789 12345678 18446744073709551615"
+		     "        5        6        7        8        9\n");
 	test_cond("mm_stat has 9 fields",
 		  zstats_mm_stat(&s, buf, sizeof(buf)) > 0 &&
-		  count_fields(buf) == 9);
+			  count_fields(buf) == 9);
 	check_small("mm_stat", zstats_mm_stat, &s);
 }
 
@@ -159,7 +158,7 @@ static void test_bd_stat(void)
 		     "      11       22 333333333\n");
 	test_cond("bd_stat has 3 fields",
 		  zstats_bd_stat(&s, buf, sizeof(buf)) > 0 &&
-		  count_fields(buf) == 3);
+			  count_fields(buf) == 3);
 	check_small("bd_stat", zstats_bd_stat, &s);
 }
 
@@ -169,12 +168,11 @@ static void test_stat(void)
 	char buf[BUFSZ];
 
 	check_render("stat all zeros", zstats_stat, &s,
-		"       0        0        0        0        0        0"
-		"        0        0        0        0        0        0"
-		"        0        0        0        0        0\n");
-	test_cond("stat has 17 fields",
-		  zstats_stat(&s, buf, sizeof(buf)) > 0 &&
-		  count_fields(buf) == 17);
+		     "       0        0        0        0        0        0"
+		     "        0        0        0        0        0        0"
+		     "        0        0        0        0        0\n");
+	test_cond("stat has 17 fields", zstats_stat(&s, buf, sizeof(buf)) > 0 &&
+						count_fields(buf) == 17);
 
 	/* merges (fields 2, 6, 13) are always 0: zram never merges */
 	s.rd_ios = 101;
@@ -192,13 +190,13 @@ static void test_stat(void)
 	s.fl_ios = 116;
 	s.fl_ticks = 117;
 	check_render("stat field order (Documentation/block/stat.rst)",
-		zstats_stat, &s,
-		"     101        0      103      104      105        0"
-		"      107      108      109      110      111      112"
-		"        0      114      115      116      117\n");
+		     zstats_stat, &s,
+		     "     101        0      103      104      105        0"
+		     "      107      108      109      110      111      112"
+		     "        0      114      115      116      117\n");
 	test_cond("stat with values has 17 fields",
 		  zstats_stat(&s, buf, sizeof(buf)) > 0 &&
-		  count_fields(buf) == 17);
+			  count_fields(buf) == 17);
 	check_small("stat", zstats_stat, &s);
 }
 
@@ -229,7 +227,8 @@ static json_t *find_key(json_t *o, const char *section, const char *key)
 	r = json_object_get(o, key);
 	if (r)
 		return r;
-	json_object_foreach(o, k, v) {
+	json_object_foreach(o, k, v)
+	{
 		if (json_is_object(v) && (r = json_object_get(v, key)))
 			return r;
 	}
@@ -237,12 +236,15 @@ static json_t *find_key(json_t *o, const char *section, const char *key)
 }
 
 struct jkey {
-	const char *section;	/* NULL: anywhere (top level or one down) */
+	const char *section; /* NULL: anywhere (top level or one down) */
 	const char *key;
-	size_t off;		/* offset of the uint64_t in struct zstats */
+	size_t off; /* offset of the uint64_t in struct zstats */
 };
 
-#define JK(sec, key, field)	{ sec, key, offsetof(struct zstats, field) }
+#define JK(sec, key, field)                              \
+	{                                                \
+		sec, key, offsetof(struct zstats, field) \
+	}
 
 /* every counter of struct zstats; names as in the admin guide */
 static const struct jkey jkeys[] = {
@@ -300,7 +302,7 @@ static void test_json(void)
 
 	for (i = 0; i < sizeof(jkeys) / sizeof(jkeys[0]); i++)
 		*field(&s, jkeys[i].off) = 1000 + i;
-	s.orig_data_size = 9363456ULL << 10;	/* beyond 32 bits */
+	s.orig_data_size = 9363456ULL << 10; /* beyond 32 bits */
 	s.initstate = 1;
 	s.comp_algorithm = "zstd";
 
@@ -318,13 +320,13 @@ static void test_json(void)
 	v = find_key(o, "mm_stat", "orig_data_size");
 	test_cond("json mm_stat.orig_data_size equals the input",
 		  json_is_integer(v) &&
-		  (uint64_t)json_integer_value(v) == s.orig_data_size);
+			  (uint64_t)json_integer_value(v) == s.orig_data_size);
 	v = json_object_get(o, "initstate");
-	test_cond("json initstate", json_is_integer(v) &&
-		  json_integer_value(v) == 1);
+	test_cond("json initstate",
+		  json_is_integer(v) && json_integer_value(v) == 1);
 	v = json_object_get(o, "comp_algorithm");
-	test_cond("json comp_algorithm", json_is_string(v) &&
-		  !strcmp(json_string_value(v), "zstd"));
+	test_cond("json comp_algorithm",
+		  json_is_string(v) && !strcmp(json_string_value(v), "zstd"));
 
 	for (i = 0; i < sizeof(jkeys) / sizeof(jkeys[0]); i++) {
 		const struct jkey *k = &jkeys[i];
@@ -334,8 +336,9 @@ static void test_json(void)
 		snprintf(name, sizeof(name), "json has %s%s%s = its counter",
 			 k->section ? k->section : "", k->section ? "." : "",
 			 k->key);
-		test_cond(name, json_is_integer(v) &&
-			  (uint64_t)json_integer_value(v) == want);
+		test_cond(name,
+			  json_is_integer(v) &&
+				  (uint64_t)json_integer_value(v) == want);
 		if (!v)
 			missing++;
 	}
@@ -394,18 +397,21 @@ static void test_json_all(void)
 	free(text);
 
 	text = zstats_json_all(s, ids, 0);
-	test_cond("json_all of no devices", text &&
-		  !strcmp(text, "{\"devices\":{}}"));
+	test_cond("json_all of no devices",
+		  text && !strcmp(text, "{\"devices\":{}}"));
 	free(text);
 }
 
 struct pkey {
-	const char *name;	/* Prometheus name, zramfs_ prefix left off */
+	const char *name; /* Prometheus name, zramfs_ prefix left off */
 	const char *type;
 	size_t off;
 };
 
-#define PK(n, t, field)	{ n, t, offsetof(struct zstats, field) }
+#define PK(n, t, field)                              \
+	{                                            \
+		n, t, offsetof(struct zstats, field) \
+	}
 
 /* every uint64_t counter of struct zstats and its metric */
 static const struct pkey pkeys[] = {
@@ -445,8 +451,7 @@ static const struct pkey pkeys[] = {
 };
 
 /* the line starting with prefix, or NULL; *count gets how many do */
-static const char *find_line(const char *text, const char *prefix,
-			     int *count)
+static const char *find_line(const char *text, const char *prefix, int *count)
 {
 	const char *p = text, *hit = NULL;
 	size_t n = strlen(prefix);
@@ -482,12 +487,13 @@ static void test_prom(void)
 		s[d].comp_algorithm = d ? "lz4" : "zstd";
 		s[d].initstate = 1 - d;
 	}
-	s[1].orig_data_size = 1ULL << 40;	/* beyond 32 bits */
+	s[1].orig_data_size = 1ULL << 40; /* beyond 32 bits */
 	text = zstats_prom(s, ids, 2, &len);
 	test_cond("zstats_prom returns text", text && len == strlen(text));
 	if (!text)
 		return;
-	test_cond("prom text ends with a newline", len && text[len - 1] == '\n');
+	test_cond("prom text ends with a newline",
+		  len && text[len - 1] == '\n');
 
 	/* every line: a comment, or name{labels} value */
 	for (p = text; *p; p = strchr(p, '\n') + 1) {
@@ -502,9 +508,12 @@ static void test_prom(void)
 				grammar = false;
 			continue;
 		}
-		if (sscanf(p, "%127[a-z_]{device=\"zram%*d\"%*[^}]} %llu", mname,
-			   &v) != 2 && sscanf(p, "%127[a-z_]{device=\"zram%*d\"} "
-					      "%llu", mname, &v) != 2)
+		if (sscanf(p, "%127[a-z_]{device=\"zram%*d\"%*[^}]} %llu",
+			   mname, &v) != 2 &&
+		    sscanf(p,
+			   "%127[a-z_]{device=\"zram%*d\"} "
+			   "%llu",
+			   mname, &v) != 2)
 			grammar = false;
 		if (!e)
 			break;
@@ -528,19 +537,21 @@ static void test_prom(void)
 		test_cond(name, help_at && cnt == 1 && help_at < type_at);
 		for (d = 0; d < 2; d++) {
 			snprintf(want, sizeof(want),
-				 "zramfs_%s{device=\"zram%d\"} %llu\n",
-				 k->name, ids[d],
+				 "zramfs_%s{device=\"zram%d\"} %llu\n", k->name,
+				 ids[d],
 				 (unsigned long long)*field(&s[d], k->off));
 			sample_at = find_line(text, want, &cnt);
 			snprintf(name, sizeof(name),
 				 "prom %s zram%d equals its counter", k->name,
 				 ids[d]);
-			test_cond(name, sample_at && cnt == 1 &&
-				  sample_at > type_at);
+			test_cond(name,
+				  sample_at && cnt == 1 && sample_at > type_at);
 		}
 	}
-	find_line(text, "zramfs_comp_algorithm_info{device=\"zram12\","
-		  "algorithm=\"lz4\"} 1\n", &cnt);
+	find_line(text,
+		  "zramfs_comp_algorithm_info{device=\"zram12\","
+		  "algorithm=\"lz4\"} 1\n",
+		  &cnt);
 	test_cond("prom comp_algorithm_info labels the algorithm", cnt == 1);
 	find_line(text, "zramfs_initstate{device=\"zram0\"} 1\n", &cnt);
 	test_cond("prom initstate", cnt == 1);

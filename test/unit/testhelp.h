@@ -12,15 +12,18 @@
 
 static int test_failed, test_passed;
 
-#define test_cond(descr, _c) do { \
-	if (_c) { \
-		test_passed++; printf("PASS %s\n", descr); \
-	} else { \
-		test_failed++; \
-		printf("FAIL %s: %s:%d: %s\n", descr, __FILE__, __LINE__, #_c); \
-	} \
-	fflush(stdout); \
-} while (0)
+#define test_cond(descr, _c)                                            \
+	do {                                                            \
+		if (_c) {                                               \
+			test_passed++;                                  \
+			printf("PASS %s\n", descr);                     \
+		} else {                                                \
+			test_failed++;                                  \
+			printf("FAIL %s: %s:%d: %s\n", descr, __FILE__, \
+			       __LINE__, #_c);                          \
+		}                                                       \
+		fflush(stdout);                                         \
+	} while (0)
 
 static inline int test_report(void)
 {
