@@ -36,6 +36,10 @@ static int error(struct ctx *c, const char *path, const char *fmt, ...)
 		vsnprintf(c->err + n, c->errlen - n, fmt, ap);
 		va_end(ap);
 	}
+	/* one line, whatever the quoted value held: "\n" and the like as ? */
+	for (n = 0; c->err[n]; n++)
+		if ((unsigned char)c->err[n] < 0x20 || c->err[n] == 0x7f)
+			c->err[n] = '?';
 	return -EINVAL;
 }
 

@@ -185,6 +185,8 @@ static bool known_errno(ssize_t r)
 	case ENOTBLK:
 	case EISDIR:
 	case ENAMETOOLONG:
+	case ENOTDIR:
+	case EDEADLK:
 		return true;
 	}
 	return false;

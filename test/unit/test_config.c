@@ -268,7 +268,7 @@ static const struct err_case err_cases[] = {
 	  "t.json: devices[0].algorithm: expected a string" },
 	{ DEV("\"algorithm\": \"\""), "t.json: devices[0].algorithm: empty" },
 	{ DEV("\"algorithm\": \"zs\\ntd\""),
-	  "t.json: devices[0].algorithm: control characters in \"zs\ntd\"" },
+	  "t.json: devices[0].algorithm: control characters in \"zs?td\"" },
 	{ DEV("\"algorithm_params\": \"level=x\""),
 	  "t.json: devices[0].algorithm_params: level: \"x\" is not an "
 	  "integer" },
