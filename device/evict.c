@@ -161,43 +161,7 @@ static bool chosen(struct sel *s, const struct zentry *e)
 	return true;
 }
 
-/* spend one block of budget: false when it is spent (as writeback.c) */
-static bool spend(struct zdev *z)
-{
-	uint64_t left = z->wb_limit;
-
-	if (!z->wb_limit_enable)
-		return true;
-	do {
-		if (!left)
-			return false;
-	} while (!atomic_compare_exchange_weak(&z->wb_limit, &left, left - 1));
-	return true;
-}
-
-static void refund(struct zdev *z)
-{
-	if (z->wb_limit_enable)
-		z->wb_limit++;
-}
-
 /* -- with the turn: mark, and write out as a writeback ------------------ */
-
-static int add(struct zpp *pp, uint64_t index, uint32_t size)
-{
-	uint64_t *n, cap;
-
-	if (pp->n == pp->cap) {
-		cap = pp->cap ? pp->cap * 2 : 1024;
-		n = realloc(pp->slot, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		pp->slot = n;
-		pp->cap = cap;
-	}
-	pp->slot[pp->n++] = (uint64_t)size << 48 | index;
-	return 0;
-}
 
 /* pages moved, or -errno if none moved */
 static int64_t evict_marked(struct zdev *z, struct sel *s)
@@ -215,7 +179,7 @@ static int64_t evict_marked(struct zdev *z, struct sel *s)
 		if (!zentry_trylock(e))
 			continue;
 		if (evictable(e) && chosen(s, e)) {
-			ret = add(&pp, index, zentry_size(e));
+			ret = zpp_add(&pp, index, zentry_size(e));
 			if (!ret)
 				zentry_set(e, ZE_PP);
 		}
@@ -242,7 +206,7 @@ static int evict_one(struct zdev *z, struct zentry *e)
 	const void *obj;
 	uint64_t blk;
 
-	if (!spend(z))
+	if (!zwb_spend(z))
 		return -EIO;
 	if (z->wb_compressed && size < ZPAGE_SIZE) {
 		obj = zs_obj_read_begin(z->pool, e->handle);
@@ -254,17 +218,17 @@ static int evict_one(struct zdev *z, struct zentry *e)
 		prio = 0;
 		if (zpage_read_slot(z, e, tls_block)) {
 			z->stats.failed_reads++;
-			refund(z);
+			zwb_refund(z);
 			return -EIO;
 		}
 	}
 	if (zbacking_alloc(z->backing, &blk, 1) != 1) {
-		refund(z);
+		zwb_refund(z);
 		return -ENOSPC;
 	}
 	if (zbacking_write(z->backing, blk, tls_block, 1)) {
 		zbacking_free(z->backing, blk);
-		refund(z);
+		zwb_refund(z);
 		return -EIO;
 	}
 	zpage_free_slot(z, e);

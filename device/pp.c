@@ -18,7 +18,7 @@ void zpp_end(struct zdev *z)
 	z->pp_busy = false;
 }
 
-static int add(struct zpp *pp, uint64_t index, uint32_t size)
+int zpp_add(struct zpp *pp, uint64_t index, uint32_t size)
 {
 	uint64_t *n;
 
@@ -48,7 +48,7 @@ int zpp_scan(struct zdev *z, struct zpp *pp, uint64_t lo, uint64_t hi,
 		zentry_lock(e);
 		if (zentry_allocated(e) && !zentry_test(e, ZE_PP) &&
 		    pick(e, arg)) {
-			ret = add(pp, index, zentry_size(e));
+			ret = zpp_add(pp, index, zentry_size(e));
 			if (!ret)
 				zentry_set(e, ZE_PP);
 		}

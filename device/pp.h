@@ -31,6 +31,8 @@ void zpp_end(struct zdev *z);
 int zpp_scan(struct zdev *z, struct zpp *pp, uint64_t lo, uint64_t hi,
 	     bool (*pick)(const struct zentry *e, const void *arg),
 	     const void *arg);
+/* append a candidate (the caller marks it ZE_PP under its lock) */
+int zpp_add(struct zpp *pp, uint64_t index, uint32_t size);
 /* order the candidates, largest object first */
 void zpp_sort(struct zpp *pp);
 static inline uint64_t zpp_index(uint64_t v)

@@ -115,8 +115,7 @@ static bool commit(struct zdev *z, const struct wb_page *p, uint64_t blk)
 	return ok;
 }
 
-/* spend one block of budget: false when it is spent */
-static bool spend(struct zdev *z)
+bool zwb_spend(struct zdev *z)
 {
 	uint64_t left = z->wb_limit;
 
@@ -129,7 +128,7 @@ static bool spend(struct zdev *z)
 	return true;
 }
 
-static void refund(struct zdev *z)
+void zwb_refund(struct zdev *z)
 {
 	if (z->wb_limit_enable)
 		z->wb_limit++;
@@ -268,7 +267,7 @@ static int gather(struct zdev *z, struct pp_cursor *cur, struct batch *b,
 	int ret = 0;
 
 	for (b->k = 0; b->k < size && cur->i < cur->pp->n; cur->i++) {
-		if (!spend(z)) {
+		if (!zwb_spend(z)) {
 			ret = -EIO;
 			break;
 		}
@@ -284,7 +283,7 @@ static int gather(struct zdev *z, struct pp_cursor *cur, struct batch *b,
 	}
 	for (j = 0; j < b->k; j++) {
 		if (b->taken[j] <= 0) {
-			refund(z);
+			zwb_refund(z);
 			if (b->taken[j] < 0) {
 				z->stats.failed_reads++;
 				ret = ret ? ret : b->taken[j];
@@ -319,7 +318,7 @@ static int64_t finish(struct zdev *z, struct batch *b)
 		}
 		if (j < b->got)
 			zbacking_free(z->backing, b->blk[j]);
-		refund(z);
+		zwb_refund(z);
 	}
 	return moved;
 }

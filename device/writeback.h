@@ -6,6 +6,7 @@
 #ifndef ZRAMFS_WRITEBACK_H
 #define ZRAMFS_WRITEBACK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct zdev;
@@ -19,5 +20,11 @@ struct zpp;
  * zdev_writeback (what moved before an error stays moved).
  */
 int64_t zwb_write_out(struct zdev *z, struct zpp *pp);
+/*
+ * The writeback budget (writeback_limit_enable/writeback_limit), spent a
+ * block at a time: false when it is spent; refund gives one back.
+ */
+bool zwb_spend(struct zdev *z);
+void zwb_refund(struct zdev *z);
 
 #endif
