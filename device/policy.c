@@ -135,47 +135,40 @@ static bool file_u64(const char *path, uint64_t *out)
 	return ok && *out < (1ull << 60);
 }
 
+struct cg_mem {
+	uint64_t limit, usage, inactive;
+	bool ok;
+};
+
+/* limit, usage and inactive file pages of one memory cgroup directory */
+static bool dir_memory(const char *dir, bool v2, void *arg)
+{
+	struct cg_mem *m = arg;
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 v2 ? "memory.max" : "memory.limit_in_bytes");
+	m->ok = file_u64(path, &m->limit);
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 v2 ? "memory.current" : "memory.usage_in_bytes");
+	m->ok = m->ok && file_u64(path, &m->usage);
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	if (!file_key(path, v2 ? "inactive_file" : "total_inactive_file",
+		      &m->inactive))
+		m->inactive = 0;
+	return true; /* the first directory answers */
+}
+
 /* limit, usage and inactive file pages of the daemon's memory cgroup */
 static bool cgroup_memory(uint64_t *limit, uint64_t *usage, uint64_t *inactive)
 {
-	char line[512], dir[600], path[700], *p;
-	bool v2 = false, found = false;
-	FILE *f = fopen("/proc/self/cgroup", "re");
+	struct cg_mem m = { 0 };
 
-	if (!f)
+	if (!harden_cgroup_each(dir_memory, &m) || !m.ok)
 		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strncmp(line, "0::", 3)) {
-			snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s",
-				 line + 3);
-			v2 = found = true;
-			continue;
-		}
-		p = strchr(line, ':');
-		if (!p || !strstr(p, "memory"))
-			continue;
-		p = strchr(p + 1, ':');
-		if (!p)
-			continue;
-		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/memory%s", p + 1);
-		found = true;
-	}
-	fclose(f);
-	if (!found)
-		return false;
-	snprintf(path, sizeof(path), "%s/%s", dir,
-		 v2 ? "memory.max" : "memory.limit_in_bytes");
-	if (!file_u64(path, limit))
-		return false;
-	snprintf(path, sizeof(path), "%s/%s", dir,
-		 v2 ? "memory.current" : "memory.usage_in_bytes");
-	if (!file_u64(path, usage))
-		return false;
-	snprintf(path, sizeof(path), "%s/memory.stat", dir);
-	if (!file_key(path, v2 ? "inactive_file" : "total_inactive_file",
-		      inactive))
-		*inactive = 0;
+	*limit = m.limit;
+	*usage = m.usage;
+	*inactive = m.inactive;
 	return true;
 }
 

@@ -85,21 +85,22 @@ static uint64_t read_limit(const char *path)
 	return v >= (1ull << 60) ? 0 : v;
 }
 
-uint64_t harden_cgroup_limit(void)
+bool harden_cgroup_each(bool (*fn)(const char *dir, bool v2, void *arg),
+			void *arg)
 {
-	char line[512], path[768], *p;
-	uint64_t limit = 0;
+	char line[512], dir[600], *p;
+	bool done = false;
 	FILE *f = fopen("/proc/self/cgroup", "re");
 
 	if (!f)
-		return 0;
-	while (!limit && fgets(line, sizeof(line), f)) {
+		return false;
+	while (!done && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		/* v2: "0::/path"; v1: "N:memory:/path" (or with others) */
 		if (!strncmp(line, "0::", 3)) {
-			snprintf(path, sizeof(path),
-				 "/sys/fs/cgroup%s/memory.max", line + 3);
-			limit = read_limit(path);
+			snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s",
+				 line + 3);
+			done = fn(dir, true, arg);
 			continue;
 		}
 		p = strchr(line, ':');
@@ -108,12 +109,29 @@ uint64_t harden_cgroup_limit(void)
 		p = strchr(p + 1, ':');
 		if (!p)
 			continue;
-		snprintf(path, sizeof(path),
-			 "/sys/fs/cgroup/memory%s/memory.limit_in_bytes",
-			 p + 1);
-		limit = read_limit(path);
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/memory%s", p + 1);
+		done = fn(dir, false, arg);
 	}
 	fclose(f);
+	return done;
+}
+
+static bool dir_limit(const char *dir, bool v2, void *arg)
+{
+	char path[700];
+	uint64_t *limit = arg;
+
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 v2 ? "memory.max" : "memory.limit_in_bytes");
+	*limit = read_limit(path);
+	return *limit != 0;
+}
+
+uint64_t harden_cgroup_limit(void)
+{
+	uint64_t limit = 0;
+
+	harden_cgroup_each(dir_limit, &limit);
 	return limit;
 }
 

@@ -10,6 +10,7 @@
 #ifndef ZRAMFS_HARDEN_H
 #define ZRAMFS_HARDEN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* process-wide: mlockall, oom_score_adj; logs what could not be done */
@@ -21,6 +22,13 @@ void harden_thread(void);
  * v1 memory.limit_in_bytes), or 0 if none.
  */
 uint64_t harden_cgroup_limit(void);
+/*
+ * Call fn with each memory cgroup directory of this process (v2's
+ * unified one, v1's memory controller's), in /proc/self/cgroup's order,
+ * until it returns true; returns whether one did.
+ */
+bool harden_cgroup_each(bool (*fn)(const char *dir, bool v2, void *arg),
+			void *arg);
 /*
  * The default mem_limit of devices under a memory cgroup limit (0: none):
  * the limit less headroom for the daemon's own memory, 1/8 of the limit
