@@ -97,26 +97,13 @@ static int columns[NR_COLS * 2], ncolumns;
 static bool raw, no_headings, inbytes, json;
 static const char *mnt = DEF_MOUNT;
 
-static void warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("zramfsctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static void __attribute__((noreturn)) errx(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("zramfsctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	zctl_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(EXIT_FAILURE);
 }
 
@@ -340,7 +327,7 @@ static int column_id(const char *name, size_t len)
 		if (!strncasecmp(name, infos[i].name, len) &&
 		    !infos[i].name[len])
 			return i;
-	warnx("unknown column: %.*s", (int)len, name);
+	zctl_msg("unknown column: %.*s", (int)len, name);
 	return -1;
 }
 
@@ -595,9 +582,10 @@ int main(int argc, char **argv)
 			if (!ret && act == A_REMOVE)
 				ret = zctl_hot_remove(mnt, id);
 			if (ret) {
-				warnx("%s/dev/zram%d: failed to %s: %s", mnt,
-				      id, act == A_RESET ? "reset" : "remove",
-				      strerror(-ret));
+				zctl_msg("%s/dev/zram%d: failed to %s: %s", mnt,
+					 id,
+					 act == A_RESET ? "reset" : "remove",
+					 strerror(-ret));
 				rc = 1;
 			}
 		}

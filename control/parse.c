@@ -15,24 +15,17 @@
 
 #define NUM_MAX 64
 
-/* copy into a NUL-terminated buffer, dropping trailing whitespace */
-static int copy_trimmed(const char *buf, size_t len, char *dst, size_t dstsz)
+/*
+ * Copy into a NUL-terminated buffer, dropping what may trail the value:
+ * any whitespace (memparse), or at most one newline (kstrto*).
+ */
+static int copy_value(const char *buf, size_t len, char *dst, size_t dstsz,
+		      bool any_space)
 {
-	while (len && isspace((unsigned char)buf[len - 1]))
-		len--;
-	if (len == 0 || len >= dstsz)
-		return -EINVAL;
-	if (memchr(buf, '\0', len))
-		return -EINVAL;
-	memcpy(dst, buf, len);
-	dst[len] = '\0';
-	return 0;
-}
-
-/* kstrto*: at most one trailing newline, then the number alone */
-static int copy_kstrto(const char *buf, size_t len, char *dst, size_t dstsz)
-{
-	if (len && buf[len - 1] == '\n')
+	if (any_space)
+		while (len && isspace((unsigned char)buf[len - 1]))
+			len--;
+	else if (len && buf[len - 1] == '\n')
 		len--;
 	if (len == 0 || len >= dstsz)
 		return -EINVAL;
@@ -67,7 +60,7 @@ int zparse_u64(const char *buf, size_t len, unsigned int base, uint64_t *out)
 	uint64_t v;
 	int ret;
 
-	ret = copy_kstrto(buf, len, tmp, sizeof(tmp));
+	ret = copy_value(buf, len, tmp, sizeof(tmp), false);
 	if (ret)
 		return ret;
 	ret = parse_ull(tmp, base, &v, &end);
@@ -85,7 +78,7 @@ int zparse_int(const char *buf, size_t len, int *out)
 	long v;
 	int ret;
 
-	ret = copy_kstrto(buf, len, tmp, sizeof(tmp));
+	ret = copy_value(buf, len, tmp, sizeof(tmp), false);
 	if (ret)
 		return ret;
 	p = tmp;
@@ -110,7 +103,7 @@ int zparse_size(const char *buf, size_t len, uint64_t *out)
 	uint64_t v;
 	int ret;
 
-	ret = copy_trimmed(buf, len, tmp, sizeof(tmp));
+	ret = copy_value(buf, len, tmp, sizeof(tmp), true);
 	if (ret)
 		return ret;
 	ret = parse_ull(tmp, 0, &v, &end);

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -23,6 +24,22 @@ static void attr_path(char *buf, size_t size, const char *mnt, int id,
 		snprintf(buf, size, "%s/class/zram-control/%s", mnt, attr);
 	else
 		snprintf(buf, size, "%s/block/zram%d/%s", mnt, id, attr);
+}
+
+void zctl_vmsg(const char *fmt, va_list ap)
+{
+	fputs("zramfsctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void zctl_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	zctl_vmsg(fmt, ap);
+	va_end(ap);
 }
 
 int zctl_read(const char *mnt, int id, const char *attr, char *buf, size_t size)

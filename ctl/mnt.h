@@ -10,10 +10,15 @@
 #ifndef ZRAMFS_CTL_MNT_H
 #define ZRAMFS_CTL_MNT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define ZCTL_MAX_DEVICES 1024
+
+/* "zramfsctl: " and the message, one line on stderr */
+void zctl_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void zctl_vmsg(const char *fmt, va_list ap);
 
 /* MNT/block/zramN/ATTR into buf, the trailing newline removed */
 int zctl_read(const char *mnt, int id, const char *attr, char *buf,

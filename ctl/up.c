@@ -51,19 +51,6 @@ struct state {
 	struct dev_state devs[ZCTL_MAX_DEVICES];
 };
 
-static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("zramfsctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* /run/zramfs -> run-zramfs, as systemd-escape --path */
 static void state_path(struct state *st, const char *mnt)
 {
@@ -121,7 +108,8 @@ static int save_state(struct state *st)
 	if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) ||
 	    rename(tmp, st->path)) {
 		ret = -errno ? -errno : -EIO;
-		msg("%s: cannot write the state: %s", st->path, strerror(-ret));
+		zctl_msg("%s: cannot write the state: %s", st->path,
+			 strerror(-ret));
 		unlink(tmp);
 	}
 	json_decref(root);
@@ -151,7 +139,7 @@ static int load_state(struct state *st)
 		return -ENOENT;
 	root = json_load_file(st->path, 0, &jerr);
 	if (!root) {
-		msg("%s:%d: %s", st->path, jerr.line, jerr.text);
+		zctl_msg("%s:%d: %s", st->path, jerr.line, jerr.text);
 		return -EINVAL;
 	}
 	devs = json_object_get(root, "devices");
@@ -166,7 +154,7 @@ static int load_state(struct state *st)
 				"mount_point", &mp, "made_dir", &made_dir) ||
 		    (!json_is_null(loop) && !json_is_string(loop)) ||
 		    (!json_is_null(mp) && !json_is_string(mp))) {
-			msg("%s: devices[%zu]: unreadable", st->path, i);
+			zctl_msg("%s: devices[%zu]: unreadable", st->path, i);
 			json_decref(root);
 			free_state(st);
 			return -EINVAL;
@@ -214,8 +202,8 @@ static int run(char *const argv[])
 	int ret = zctl_run(argv, NULL, 0);
 
 	if (ret)
-		msg("%s failed (%s)", argv[0],
-		    ret < 0 ? strerror(-ret) : "see above");
+		zctl_msg("%s failed (%s)", argv[0],
+			 ret < 0 ? strerror(-ret) : "see above");
 	return ret ? -EIO : 0;
 }
 
@@ -247,8 +235,8 @@ static int undo_dev(const char *mnt, struct dev_state *s)
 		    zctl_is_mounted(s->loop, s->mount_point))
 			return -EIO;
 		if (s->made_dir && rmdir(s->mount_point) && errno != ENOENT)
-			msg("%s: %s (left in place)", s->mount_point,
-			    strerror(errno));
+			zctl_msg("%s: %s (left in place)", s->mount_point,
+				 strerror(errno));
 		free(s->mount_point);
 		s->mount_point = NULL;
 		s->made_dir = false;
@@ -261,8 +249,8 @@ static int undo_dev(const char *mnt, struct dev_state *s)
 	if (s->configured) {
 		ret = write_retry(mnt, s->id, "reset", "1");
 		if (ret && ret != -ENOENT && ret != -ENODEV) {
-			msg("%s/block/zram%d/reset: %s", mnt, s->id,
-			    strerror(-ret));
+			zctl_msg("%s/block/zram%d/reset: %s", mnt, s->id,
+				 strerror(-ret));
 			failed = 1;
 		} else {
 			s->configured = false;
@@ -271,8 +259,8 @@ static int undo_dev(const char *mnt, struct dev_state *s)
 	if (s->created && !failed) {
 		ret = write_retry(mnt, s->id, "hot_remove", NULL);
 		if (ret && ret != -ENODEV && ret != -ENOENT) {
-			msg("%s/class/zram-control/hot_remove %d: %s", mnt,
-			    s->id, strerror(-ret));
+			zctl_msg("%s/class/zram-control/hot_remove %d: %s", mnt,
+				 s->id, strerror(-ret));
 			failed = 1;
 		} else {
 			s->created = false;
@@ -299,9 +287,9 @@ static int undo_all(struct state *st)
 	}
 	if (ret) {
 		save_state(st);
-		msg("%s: not everything could be undone; what is left is in "
-		    "%s",
-		    st->mnt, st->path);
+		zctl_msg("%s: not everything could be undone; what is left is in "
+			 "%s",
+			 st->mnt, st->path);
 		return ret;
 	}
 	if (unlink(st->path) && errno != ENOENT)
@@ -345,12 +333,12 @@ static int lock_state(struct state *st)
 	int fd;
 
 	if (mkdir(ZCTL_STATE_DIR, 0755) && errno != EEXIST) {
-		msg("%s: %s", ZCTL_STATE_DIR, strerror(errno));
+		zctl_msg("%s: %s", ZCTL_STATE_DIR, strerror(errno));
 		return -1;
 	}
 	fd = open(ZCTL_STATE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || flock(fd, LOCK_EX)) {
-		msg("%s: %s", ZCTL_STATE_DIR, strerror(errno));
+		zctl_msg("%s: %s", ZCTL_STATE_DIR, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -371,7 +359,7 @@ static int wait_mount(const char *mnt)
 			return 0;
 		nanosleep(&ts, NULL);
 	}
-	msg("%s: not a zramfs mount (no class/zram-control/hot_add)", mnt);
+	zctl_msg("%s: not a zramfs mount (no class/zram-control/hot_add)", mnt);
 	return -1;
 }
 
@@ -409,16 +397,17 @@ static int check_dev(const char *mnt, int i, const struct zcfg_dev *d)
 	int n = 0, k;
 
 	if (zctl_read_u64(mnt, i, "initstate", &init) || init) {
-		msg("devices[%d]: %s/block/zram%d is %s; reset it first "
-		    "(zramfsctl -r zram%d)",
-		    i, mnt, i, init ? "already initialised" : "unreadable", i);
+		zctl_msg("devices[%d]: %s/block/zram%d is %s; reset it first "
+			 "(zramfsctl -r zram%d)",
+			 i, mnt, i, init ? "already initialised" : "unreadable",
+			 i);
 		return -1;
 	}
 	zctl_image(mnt, i, image, sizeof(image));
 	zctl_loop_of(image, loop, sizeof(loop));
 	if (loop[0]) {
-		msg("devices[%d]: %s is attached to %s already", i, image,
-		    loop);
+		zctl_msg("devices[%d]: %s is attached to %s already", i, image,
+			 loop);
 		return -1;
 	}
 	needs[n++] = (struct need){ "disksize", "size" };
@@ -453,39 +442,41 @@ static int check_dev(const char *mnt, int i, const struct zcfg_dev *d)
 					    "evict_on_limit" };
 	for (k = 0; k < n; k++)
 		if (!zctl_has(mnt, i, needs[k].file)) {
-			msg("devices[%d].%s: this zramfs has no %s "
-			    "(block/zram%d/%s)",
-			    i, needs[k].key, needs[k].file, i, needs[k].file);
+			zctl_msg("devices[%d].%s: this zramfs has no %s "
+				 "(block/zram%d/%s)",
+				 i, needs[k].key, needs[k].file, i,
+				 needs[k].file);
 			return -1;
 		}
 	if (zctl_read(mnt, i, "comp_algorithm", list, sizeof(list))) {
-		msg("devices[%d]: cannot read comp_algorithm", i);
+		zctl_msg("devices[%d]: cannot read comp_algorithm", i);
 		return -1;
 	}
 	if (d->algorithm && !algorithm_offered(list, d->algorithm)) {
-		msg("devices[%d].algorithm: %s is not one of: %s", i,
-		    d->algorithm, list);
+		zctl_msg("devices[%d].algorithm: %s is not one of: %s", i,
+			 d->algorithm, list);
 		return -1;
 	}
 	for (k = 0; k < d->nr_recomp; k++)
 		if (!algorithm_offered(list, d->recomp[k].algorithm)) {
-			msg("devices[%d].recompression[%d].algorithm: %s is "
-			    "not one of: %s",
-			    i, k, d->recomp[k].algorithm, list);
+			zctl_msg("devices[%d].recompression[%d].algorithm: %s is "
+				 "not one of: %s",
+				 i, k, d->recomp[k].algorithm, list);
 			return -1;
 		}
 	if (d->backing_dev && stat(d->backing_dev, &sb)) {
-		msg("devices[%d].backing_dev: %s: %s", i, d->backing_dev,
-		    strerror(errno));
+		zctl_msg("devices[%d].backing_dev: %s: %s", i, d->backing_dev,
+			 strerror(errno));
 		return -1;
 	}
 	if (d->use != ZCFG_USE_NONE && !zctl_have_prog("losetup")) {
-		msg("devices[%d]: losetup not found", i);
+		zctl_msg("devices[%d]: losetup not found", i);
 		return -1;
 	}
 	if (d->use == ZCFG_USE_SWAP) {
 		if (!zctl_have_prog("mkswap") || !zctl_have_prog("swapon")) {
-			msg("devices[%d].swap: mkswap or swapon not found", i);
+			zctl_msg("devices[%d].swap: mkswap or swapon not found",
+				 i);
 			return -1;
 		}
 	}
@@ -493,14 +484,14 @@ static int check_dev(const char *mnt, int i, const struct zcfg_dev *d)
 		snprintf(list, sizeof(list), "mkfs.%s", d->fs_type);
 		tool = list;
 		if (!zctl_have_prog(tool)) {
-			msg("devices[%d].filesystem.type: %s not found", i,
-			    tool);
+			zctl_msg("devices[%d].filesystem.type: %s not found", i,
+				 tool);
 			return -1;
 		}
 		if (!stat(d->mount_point, &sb) && !S_ISDIR(sb.st_mode)) {
-			msg("devices[%d].filesystem.mount_point: %s is not a "
-			    "directory",
-			    i, d->mount_point);
+			zctl_msg("devices[%d].filesystem.mount_point: %s is not a "
+				 "directory",
+				 i, d->mount_point);
 			return -1;
 		}
 	}
@@ -514,8 +505,8 @@ static int put(const char *mnt, int i, const char *file, const char *key,
 	int ret = zctl_write(mnt, i, file, val);
 
 	if (ret)
-		msg("devices[%d].%s: writing \"%s\" to block/zram%d/%s: %s", i,
-		    key, val, i, file, strerror(-ret));
+		zctl_msg("devices[%d].%s: writing \"%s\" to block/zram%d/%s: %s",
+			 i, key, val, i, file, strerror(-ret));
 	return ret;
 }
 
@@ -605,7 +596,7 @@ static int use_dev(struct state *st, int i, const struct zcfg_dev *d)
 				   "4096", "-f", "--show", image, NULL },
 		       loop, sizeof(loop));
 	if (ret || strncmp(loop, "/dev/", 5)) {
-		msg("devices[%d]: losetup %s failed", i, image);
+		zctl_msg("devices[%d]: losetup %s failed", i, image);
 		return -1;
 	}
 	snprintf(s->loop, sizeof(s->loop), "%s", loop);
@@ -643,8 +634,8 @@ static int use_dev(struct state *st, int i, const struct zcfg_dev *d)
 	if (mkdir(d->mount_point, 0755) == 0) {
 		s->made_dir = true;
 	} else if (errno != EEXIST) {
-		msg("devices[%d].filesystem.mount_point: %s: %s", i,
-		    d->mount_point, strerror(errno));
+		zctl_msg("devices[%d].filesystem.mount_point: %s: %s", i,
+			 d->mount_point, strerror(errno));
 		return -1;
 	}
 	s->mount_point = strdup(d->mount_point);
@@ -670,7 +661,7 @@ static int load_config(const char *config, struct zcfg *cfg)
 	char err[1024];
 
 	if (zcfg_load(config, zsize_ram(), cfg, err, sizeof(err))) {
-		msg("%s", err);
+		zctl_msg("%s", err);
 		return -1;
 	}
 	return 0;
@@ -692,14 +683,14 @@ int zctl_up(const char *config, const char *mnt)
 		goto out_cfg;
 	if (!load_state(&st)) {
 		if (state_live(&st)) {
-			msg("%s: already up (%s)", st.mnt, st.path);
+			zctl_msg("%s: already up (%s)", st.mnt, st.path);
 			ret = 0;
 			goto out_unlock;
 		}
 		/* half gone since (a reboot of the daemon, a manual reset) */
-		msg("%s: the last up is no longer in effect; undoing what is "
-		    "left of it",
-		    st.mnt);
+		zctl_msg("%s: the last up is no longer in effect; undoing what is "
+			 "left of it",
+			 st.mnt);
 		if (undo_all(&st))
 			goto out_unlock;
 	} else if (access(st.path, F_OK) == 0) {
@@ -714,13 +705,14 @@ int zctl_up(const char *config, const char *mnt)
 		while (!zctl_exists(st.mnt, i)) {
 			id = zctl_hot_add(st.mnt);
 			if (id < 0) {
-				msg("devices[%d]: cannot add zram%d: %s", i, i,
-				    strerror(-id));
+				zctl_msg("devices[%d]: cannot add zram%d: %s",
+					 i, i, strerror(-id));
 				goto out_undo;
 			}
 			/* an id below i was free: keep it for its turn */
 			if (id < i || !zctl_exists(st.mnt, id)) {
-				msg("devices[%d]: hot_add gave zram%d", i, id);
+				zctl_msg("devices[%d]: hot_add gave zram%d", i,
+					 id);
 				zctl_hot_remove(st.mnt, id);
 				goto out_undo;
 			}
@@ -740,7 +732,7 @@ int zctl_up(const char *config, const char *mnt)
 	if (!ret)
 		goto out_unlock;
 out_undo:
-	msg("%s: undoing what this up did", st.mnt);
+	zctl_msg("%s: undoing what this up did", st.mnt);
 	undo_all(&st);
 	ret = 1;
 out_unlock:
