@@ -24,6 +24,14 @@ struct ctx {
 	size_t errlen;
 };
 
+/* one line, whatever a quoted value held: "\n" and the like as ? */
+static void one_line(char *msg)
+{
+	for (; *msg; msg++)
+		if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+			*msg = '?';
+}
+
 static int error(struct ctx *c, const char *path, const char *fmt, ...)
 {
 	size_t n;
@@ -36,10 +44,7 @@ static int error(struct ctx *c, const char *path, const char *fmt, ...)
 		vsnprintf(c->err + n, c->errlen - n, fmt, ap);
 		va_end(ap);
 	}
-	/* one line, whatever the quoted value held: "\n" and the like as ? */
-	for (n = 0; c->err[n]; n++)
-		if ((unsigned char)c->err[n] < 0x20 || c->err[n] == 0x7f)
-			c->err[n] = '?';
+	one_line(c->err);
 	return -EINVAL;
 }
 
@@ -564,6 +569,16 @@ static int parse_json(json_t *root, const char *name, uint64_t ram,
 	return 0;
 }
 
+/* jansson's message quotes the text near the error: one line of it */
+static int syntax_error(char *err, size_t errlen, const char *name,
+			const json_error_t *jerr)
+{
+	snprintf(err, errlen, "%s:%d:%d: %s", name, jerr->line, jerr->column,
+		 jerr->text);
+	one_line(err);
+	return -EINVAL;
+}
+
 int zcfg_parse(const char *text, const char *name, uint64_t ram,
 	       struct zcfg *cfg, char *err, size_t errlen)
 {
@@ -572,11 +587,8 @@ int zcfg_parse(const char *text, const char *name, uint64_t ram,
 	int ret;
 
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		snprintf(err, errlen, "%s:%d:%d: %s", name, jerr.line,
-			 jerr.column, jerr.text);
-		return -EINVAL;
-	}
+	if (!root)
+		return syntax_error(err, errlen, name, &jerr);
 	ret = parse_json(root, name, ram, cfg, err, errlen);
 	json_decref(root);
 	return ret;
@@ -598,11 +610,8 @@ int zcfg_load(const char *path, uint64_t ram, struct zcfg *cfg, char *err,
 	}
 	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(f);
-	if (!root) {
-		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line,
-			 jerr.column, jerr.text);
-		return -EINVAL;
-	}
+	if (!root)
+		return syntax_error(err, errlen, path, &jerr);
 	ret = parse_json(root, path, ram, cfg, err, errlen);
 	json_decref(root);
 	return ret;

@@ -242,10 +242,14 @@ out_unlock:
 	return ret ? ret : (ssize_t)done;
 }
 
+/*
+ * Zero [off, off+len).  The partial edge pages go first: rewriting one can
+ * fail under mem_limit (-ENOSPC), freeing a whole page cannot.  So a failed
+ * discard has changed at most the head page, and nothing past it.
+ */
 int zdev_discard(struct zdev *z, uint64_t off, uint64_t len)
 {
-	uint64_t start, pos, end, next;
-	size_t pofs, n;
+	uint64_t start, pos, end, mid, mid_end, next;
 	int ret = 0;
 
 	start = io_start(z);
@@ -257,28 +261,34 @@ int zdev_discard(struct zdev *z, uint64_t off, uint64_t len)
 	if (len > z->disksize - off)
 		len = z->disksize - off;
 	end = off + len;
-	for (pos = off; pos < end; pos += n) {
-		pofs = pos & ZPAGE_MASK;
-		n = ZPAGE_SIZE - pofs;
-		if (n > end - pos)
-			n = end - pos;
+	mid = (off + ZPAGE_MASK) & ~ZPAGE_MASK;
+	if (mid > end)
+		mid = end;
+	mid_end = end & ~ZPAGE_MASK;
+	if (mid_end < mid)
+		mid_end = mid;
+	if (off & ZPAGE_MASK)
+		ret = zpage_discard(z, off >> ZPAGE_SHIFT, off & ZPAGE_MASK,
+				    mid - off);
+	if (!ret && mid_end < end)
+		ret = zpage_discard(z, mid_end >> ZPAGE_SHIFT, 0,
+				    end - mid_end);
+	if (ret) {
+		z->stats.failed_writes++;
+		goto out_unlock;
+	}
+	for (pos = mid; pos < mid_end; pos = next) {
 		/* never-written chunks: count their whole pages, free nothing */
 		next = ztable_next_chunk(&z->table, pos >> ZPAGE_SHIFT);
-		if (next > pos >> ZPAGE_SHIFT && !pofs) {
-			next = next << ZPAGE_SHIFT < end ? next << ZPAGE_SHIFT :
-							   end & ~ZPAGE_MASK;
-			if (next > pos) {
-				z->stats.notify_free += (next - pos) >>
-							ZPAGE_SHIFT;
-				n = next - pos;
-				continue;
-			}
+		if (next > pos >> ZPAGE_SHIFT) {
+			next = next << ZPAGE_SHIFT < mid_end ?
+				       next << ZPAGE_SHIFT :
+				       mid_end;
+			z->stats.notify_free += (next - pos) >> ZPAGE_SHIFT;
+			continue;
 		}
-		ret = zpage_discard(z, pos >> ZPAGE_SHIFT, pofs, n);
-		if (ret) {
-			z->stats.failed_writes++;
-			goto out_unlock;
-		}
+		zpage_discard(z, pos >> ZPAGE_SHIFT, 0, ZPAGE_SIZE);
+		next = pos + ZPAGE_SIZE;
 	}
 	z->stats.dc_ios++;
 	z->stats.dc_sectors += len >> 9;

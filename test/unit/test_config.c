@@ -244,6 +244,8 @@ static const struct err_case err_cases[] = {
 	  "t.json:1:23: duplicate object key near '\"mount\"'" },
 	{ "{\"devices\": [{\"size\": \"1G\"}], \"mounts\": \"/x\"}",
 	  "t.json: unknown key mounts" },
+	{ "{\"mount\": \"/ru\\\nz\"}",
+	  "t.json:2:0: invalid escape near '\"/ru\\?'" },
 	{ "{\"mount\": \"run\", \"devices\": [{\"size\": 4096}]}",
 	  "t.json: mount: \"run\" is not an absolute path" },
 	{ "{\"mount\": 1, \"devices\": [{\"size\": 4096}]}",

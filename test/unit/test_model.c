@@ -1118,6 +1118,21 @@ static void phase_mem_limit(void)
 	test_cond("phase 3: a short write stored exactly what it acknowledged",
 		  !broken && check_stats("after a short write"));
 
+	/*
+	 * A discard whose partial tail cannot be rewritten at the limit
+	 * fails with -ENOSPC and changes nothing before it: the whole page
+	 * ahead of the tail (same-filled, freeing it gives no room) stays.
+	 */
+	gen(&grng, C_WORD, iobuf, PAGE, (page + 9) * PAGE);
+	do_write(iobuf, PAGE, (page + 9) * PAGE, "word page before the tail");
+	note("discard a whole word page and 100 bytes of a random one");
+	r = zdev_discard(z, (page + 9) * PAGE, PAGE + 100);
+	test_cond("phase 3: a discard whose tail cannot be rewritten: -ENOSPC",
+		  r == -ENOSPC);
+	verify_all("after a failed discard");
+	test_cond("phase 3: a failed discard freed nothing ahead of its tail",
+		  !broken && check_stats("after a failed discard"));
+
 	/* lifting the limit: writes succeed again */
 	zdev_set_mem_limit(z, 0);
 	gen(&grng, C_RAND, iobuf, 4 * PAGE, 0);
