@@ -524,6 +524,7 @@ STATS_SHOW(io_stat)
 STATS_SHOW(stat)
 STATS_SHOW(debug_stat)
 STATS_SHOW(bd_stat)
+STATS_SHOW(policy_stat)
 
 /* every counter, named: zstats_json's object and a newline */
 static ssize_t stats_json_show(struct zdev *z, char *buf, size_t size)
@@ -695,24 +696,6 @@ static ssize_t evict_on_limit_store(struct zdev *z, const char *buf, size_t len)
 		return -EINVAL;
 	zdev_set_evict_on_limit(z, v);
 	return len;
-}
-
-static ssize_t policy_stat_show(struct zdev *z, char *buf, size_t size)
-{
-	struct zpolicy_stat s;
-	int n;
-
-	zdev_policy_stat(z, &s);
-	n = snprintf(buf, size,
-		     "%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
-		     (unsigned long long)s.recompressed,
-		     (unsigned long long)s.written_back,
-		     (unsigned long long)s.evicted, (unsigned long long)s.runs,
-		     (unsigned long long)s.last_run_ms,
-		     (unsigned long long)s.evict_failed,
-		     (unsigned long long)s.rc_age,
-		     (unsigned long long)s.wb_age);
-	return n < 0 || (size_t)n >= size ? -E2BIG : n;
 }
 
 static const struct zattr dev_attrs[] = {

@@ -493,18 +493,18 @@ void zdev_policy(struct zdev *z, struct zpolicy_cfg *c)
 	pthread_mutex_unlock(&z->policy.lock);
 }
 
-void zdev_policy_stat(struct zdev *z, struct zpolicy_stat *s)
+void zdev_policy_stat(struct zdev *z, struct zstats *s)
 {
 	struct zpolicy *p = &z->policy;
 
-	s->recompressed = p->recompressed;
-	s->written_back = p->written_back;
-	s->evicted = p->evicted;
-	s->runs = p->runs;
-	s->last_run_ms = p->last_run_ms;
-	s->evict_failed = p->evict_failed;
-	s->rc_age = p->rc_age;
-	s->wb_age = p->wb_age;
+	s->pol_recompressed = p->recompressed;
+	s->pol_written_back = p->written_back;
+	s->pol_evicted = p->evicted;
+	s->pol_runs = p->runs;
+	s->pol_last_run_ms = p->last_run_ms;
+	s->pol_evict_failed = p->evict_failed;
+	s->pol_rc_age = p->rc_age;
+	s->pol_wb_age = p->wb_age;
 }
 
 void zdev_set_evict_on_limit(struct zdev *z, bool on)

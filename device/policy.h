@@ -28,6 +28,7 @@
 #include <sys/types.h>
 
 struct zdev;
+struct zstats;
 struct zentry;
 
 #define ZPOLICY_OFF	       UINT32_MAX /* an age that is not set */
@@ -50,18 +51,6 @@ struct zpolicy_cfg {
 #define ZPOLICY_SET_BUDGET     8u
 #define ZPOLICY_SET_ACCEPT     16u
 
-/* policy_stat, in the file's order */
-struct zpolicy_stat {
-	uint64_t recompressed; /* pages recompressed by runs */
-	uint64_t written_back; /* pages written back by runs */
-	uint64_t evicted;      /* pages written back by eviction */
-	uint64_t runs;	       /* runs on an initialised device */
-	uint64_t last_run_ms;  /* the last run's duration */
-	uint64_t evict_failed; /* writes eviction could not make room for */
-	uint64_t rc_age;       /* the last run's recompress age, seconds */
-	uint64_t wb_age;       /* the last run's writeback age, seconds */
-};
-
 void zpolicy_defaults(struct zpolicy_cfg *c);
 /*
  * Apply the fields of c that mask names: 0, or -EINVAL (an age range
@@ -73,7 +62,8 @@ void zpolicy_defaults(struct zpolicy_cfg *c);
 int zdev_set_policy(struct zdev *z, const struct zpolicy_cfg *c,
 		    unsigned int mask);
 void zdev_policy(struct zdev *z, struct zpolicy_cfg *c);
-void zdev_policy_stat(struct zdev *z, struct zpolicy_stat *s);
+/* policy_stat's counters into the pol_* fields of a snapshot */
+void zdev_policy_stat(struct zdev *z, struct zstats *s);
 void zdev_set_evict_on_limit(struct zdev *z, bool on);
 bool zdev_evict_on_limit(struct zdev *z);
 

@@ -471,5 +471,6 @@ void zdev_stats(struct zdev *z, struct zstats *s)
 	s->in_flight = c->in_flight;
 	s->io_ticks = c->busy_ns / 1000000;
 	s->time_in_queue = (c->rd_ns + c->wr_ns + c->dc_ns) / 1000000;
+	zdev_policy_stat(z, s);
 	pthread_rwlock_unlock(&z->init_lock);
 }

@@ -47,6 +47,16 @@ ssize_t zstats_bd_stat(const struct zstats *s, char *buf, size_t size)
 		(ull)s->bd_count, (ull)s->bd_reads, (ull)s->bd_writes));
 }
 
+ssize_t zstats_policy_stat(const struct zstats *s, char *buf, size_t size)
+{
+	return emit(size, snprintf(buf, size,
+		"%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
+		(ull)s->pol_recompressed, (ull)s->pol_written_back,
+		(ull)s->pol_evicted, (ull)s->pol_runs, (ull)s->pol_last_run_ms,
+		(ull)s->pol_evict_failed, (ull)s->pol_rc_age,
+		(ull)s->pol_wb_age));
+}
+
 ssize_t zstats_stat(const struct zstats *s, char *buf, size_t size)
 {
 	return emit(size, snprintf(buf, size,
@@ -73,7 +83,8 @@ static json_t *stats_object(const struct zstats *s)
 		" s:{s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-		" s:I, s:I, s:I}, s:{s:I}}",
+		" s:I, s:I, s:I}, s:{s:I},"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		"initstate", s->initstate,
 		"comp_algorithm", s->comp_algorithm,
 		"disksize", (json_int_t)s->disksize,
@@ -113,7 +124,16 @@ static json_t *stats_object(const struct zstats *s)
 		"discard_ticks", (json_int_t)s->dc_ticks,
 		"flush_ticks", (json_int_t)s->fl_ticks,
 		"debug_stat",
-		"miss_free", (json_int_t)s->miss_free);
+		"miss_free", (json_int_t)s->miss_free,
+		"policy_stat",
+		"recompressed", (json_int_t)s->pol_recompressed,
+		"written_back", (json_int_t)s->pol_written_back,
+		"evicted", (json_int_t)s->pol_evicted,
+		"runs", (json_int_t)s->pol_runs,
+		"last_run_ms", (json_int_t)s->pol_last_run_ms,
+		"evict_failed", (json_int_t)s->pol_evict_failed,
+		"recompress_age", (json_int_t)s->pol_rc_age,
+		"writeback_age", (json_int_t)s->pol_wb_age);
 }
 /* clang-format on */
 
@@ -240,6 +260,28 @@ static const struct metric metrics[] = {
 	COUNTER("flush_ios", fl_ios, "Flush requests completed (stat)."),
 	COUNTER("flush_ticks_milliseconds", fl_ticks,
 		"Time spent flushing (stat)."),
+	COUNTER("policy_recompressed_pages", pol_recompressed,
+		"Pages recompressed by the policy's runs "
+		"(policy_stat recompressed)."),
+	COUNTER("policy_written_back_pages", pol_written_back,
+		"Pages written back by the policy's runs "
+		"(policy_stat written_back)."),
+	COUNTER("policy_evicted_pages", pol_evicted,
+		"Pages written back by evictions at mem_limit "
+		"(policy_stat evicted)."),
+	COUNTER("policy_runs", pol_runs,
+		"Policy runs on an initialised device (policy_stat runs)."),
+	GAUGE("policy_last_run_milliseconds", pol_last_run_ms,
+	      "The last policy run's duration (policy_stat last_run_ms)."),
+	COUNTER("policy_evict_failed", pol_evict_failed,
+		"Writes eviction could not make room for "
+		"(policy_stat evict_failed)."),
+	GAUGE("policy_recompress_age_seconds", pol_rc_age,
+	      "The last run's recompress age, 0 when off "
+	      "(policy_stat recompress_age)."),
+	GAUGE("policy_writeback_age_seconds", pol_wb_age,
+	      "The last run's writeback age, 0 when off "
+	      "(policy_stat writeback_age)."),
 	GAUGE("meta_bytes", meta_bytes,
 	      "Memory of the per-page table (not in mem_used_total)."),
 };

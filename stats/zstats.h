@@ -2,7 +2,8 @@
  * zstats - one snapshot of a device's counters and its renderings.
  *
  * The device fills a struct zstats under its init lock; every file that
- * shows counters (mm_stat, io_stat, bd_stat, stat, debug_stat, JSON) is
+ * shows counters (mm_stat, io_stat, bd_stat, stat, debug_stat, policy_stat,
+ * JSON) is
  * rendered from one snapshot, so two renderings of it cannot disagree.
  * Formats are the kernel's, byte for byte.  The files covering every
  * device (stats.json and metrics at the mount root) take all snapshots
@@ -47,6 +48,9 @@ struct zstats {
 	uint64_t in_flight, io_ticks, time_in_queue;
 	uint64_t dc_ios, dc_sectors, dc_ticks;
 	uint64_t fl_ios, fl_ticks;
+	/* policy_stat (zramfs's own) */
+	uint64_t pol_recompressed, pol_written_back, pol_evicted, pol_runs;
+	uint64_t pol_last_run_ms, pol_evict_failed, pol_rc_age, pol_wb_age;
 	/* extras for JSON */
 	uint64_t disksize;
 	uint64_t meta_bytes;
@@ -59,6 +63,7 @@ ssize_t zstats_io_stat(const struct zstats *s, char *buf, size_t size);
 ssize_t zstats_bd_stat(const struct zstats *s, char *buf, size_t size);
 ssize_t zstats_stat(const struct zstats *s, char *buf, size_t size);
 ssize_t zstats_debug_stat(const struct zstats *s, char *buf, size_t size);
+ssize_t zstats_policy_stat(const struct zstats *s, char *buf, size_t size);
 /* JSON object of every counter (named as in the admin guide); malloc'd */
 char *zstats_json(const struct zstats *s);
 /*

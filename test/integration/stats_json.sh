@@ -2,7 +2,7 @@
 # stats_json.sh - block/zramN/stats.json, and stats.json and metrics at
 # the mount root: they parse (JSON; Prometheus text with the
 # prometheus_client parser) and every number equals the kernel-format
-# file it comes from (mm_stat, io_stat, bd_stat, stat).  No I/O runs
+# file it comes from (mm_stat, io_stat, bd_stat, stat, policy_stat).  No I/O runs
 # between the readings compared, so each is the same snapshot's value.
 . "$(dirname "$0")/../lib.sh"
 # Debian's python3-prometheus-client is for /usr/bin/python3 (not a
@@ -13,12 +13,14 @@ need start_zramfs
 MM="orig_data_size compr_data_size mem_used_total mem_limit mem_used_max same_pages pages_compacted huge_pages huge_pages_since"
 IO="failed_reads failed_writes invalid_io notify_free"
 BD="bd_count bd_reads bd_writes"
+PS="recompressed written_back evicted runs last_run_ms evict_failed recompress_age writeback_age"
 # stat's 17 fields; "-" are the merge counts, always 0 and not in JSON
 ST="read_ios - read_sectors read_ticks write_ios - write_sectors write_ticks in_flight io_ticks time_in_queue discard_ios - discard_sectors discard_ticks flush_ios flush_ticks"
 # metric names of mm_stat's and io_stat's fields, in order
 MMP="orig_data_bytes compr_data_bytes mem_used_total_bytes mem_limit_bytes mem_used_max_bytes same_pages pages_compacted_total huge_pages huge_pages_since_total"
 IOP="failed_reads_total failed_writes_total invalid_io_total notify_free_total"
 BDP="bd_count_pages bd_reads_pages_total bd_writes_pages_total"
+PSP="policy_recompressed_pages_total policy_written_back_pages_total policy_evicted_pages_total policy_runs_total policy_last_run_milliseconds policy_evict_failed_total policy_recompress_age_seconds policy_writeback_age_seconds"
 
 # compare FILE SECTION NAMES JSON DEV: each field of FILE equals JSON's
 # SECTION.NAME ("-": a field not in the JSON)
@@ -44,7 +46,9 @@ ok "uninitialised: parses" python3 -m json.tool "$T/u.json"
 eq "uninitialised: initstate 0, disksize 0" "0 0" "$(jq -r '"\(.initstate) \(.disksize)"' "$T/u.json")"
 compare "$B/mm_stat" mm_stat "$MM" "$T/u.json"
 
-put "$B/mem_limit" 48M >/dev/null
+# a 2 MiB limit with eviction on: the random MiB evicts (policy_stat)
+put "$B/mem_limit" 2M >/dev/null
+put "$B/evict_on_limit" 1 >/dev/null
 put "$B/backing_dev" "$(truncate -s 16M "$T/bd" && echo "$T/bd")" >/dev/null
 put "$B/comp_algorithm" zstd >/dev/null
 put "$B/disksize" 64M >/dev/null
@@ -63,8 +67,9 @@ compare "$B/mm_stat" mm_stat "$MM" "$T/d.json"
 compare "$B/io_stat" io_stat "$IO" "$T/d.json"
 compare "$B/bd_stat" bd_stat "$BD" "$T/d.json"
 compare "$B/stat" stat "$ST" "$T/d.json"
-ok "counters are not all zero (data, discards, writeback, reads)" test \
-	"$(jq '[.mm_stat.orig_data_size, .io_stat.notify_free, .bd_stat.bd_writes, .stat.read_ios] | all(. > 0)' "$T/d.json")" = true
+compare "$B/policy_stat" policy_stat "$PS" "$T/d.json"
+ok "counters are not all zero (data, discards, writeback, reads, evictions)" test \
+	"$(jq '[.mm_stat.orig_data_size, .io_stat.notify_free, .bd_stat.bd_writes, .stat.read_ios, .policy_stat.evicted] | all(. > 0)' "$T/d.json")" = true
 eq "stats.json reports size 4096 like every control file" 4096 "$(stat -c %s "$S")"
 
 # -- the mount root: every device -----------------------------------------------
@@ -86,11 +91,12 @@ ok "metrics parses with prometheus_client" /usr/bin/python3 "$PROM" "$T/metrics"
 /usr/bin/python3 "$PROM" "$T/metrics" > "$T/samples" 2>&1
 # value NAME DEV
 value() { awk -v n="zramfs_$1" -v d="$2" '$1 == n && $2 == d {print $3}' "$T/samples"; }
-for sec in MM IO BD; do
+for sec in MM IO BD PS; do
 	case $sec in
 	MM) file=mm_stat names=$MMP ;;
 	IO) file=io_stat names=$IOP ;;
 	BD) file=bd_stat names=$BDP ;;
+	PS) file=policy_stat names=$PSP ;;
 	esac
 	i=1 bad=""
 	for n in $names; do

@@ -212,6 +212,32 @@ static void test_debug_stat(void)
 	check_small("debug_stat", zstats_debug_stat, &s);
 }
 
+static void test_policy_stat(void)
+{
+	struct zstats s = { 0 };
+	char buf[BUFSZ];
+
+	check_render("policy_stat all zeros", zstats_policy_stat, &s,
+		     "       0        0        0        0        0        0"
+		     "        0        0\n");
+	s.pol_recompressed = 1;
+	s.pol_written_back = 2;
+	s.pol_evicted = 3;
+	s.pol_runs = 4;
+	s.pol_last_run_ms = 5;
+	s.pol_evict_failed = 6;
+	s.pol_rc_age = 7;
+	s.pol_wb_age = 888888888;
+	check_render("policy_stat field order (zramfs(8))", zstats_policy_stat,
+		     &s,
+		     "       1        2        3        4        5        6"
+		     "        7 888888888\n");
+	test_cond("policy_stat has 8 fields",
+		  zstats_policy_stat(&s, buf, sizeof(buf)) > 0 &&
+			  count_fields(buf) == 8);
+	check_small("policy_stat", zstats_policy_stat, &s);
+}
+
 /* -- JSON ----------------------------------------------------------------- */
 
 /* key in o or in any object directly inside o */
@@ -283,6 +309,15 @@ static const struct jkey jkeys[] = {
 	JK(NULL, "flush_ticks", fl_ticks),
 	/* debug_stat's counter */
 	JK(NULL, "miss_free", miss_free),
+	/* zramfs's policy_stat */
+	JK("policy_stat", "recompressed", pol_recompressed),
+	JK("policy_stat", "written_back", pol_written_back),
+	JK("policy_stat", "evicted", pol_evicted),
+	JK("policy_stat", "runs", pol_runs),
+	JK("policy_stat", "last_run_ms", pol_last_run_ms),
+	JK("policy_stat", "evict_failed", pol_evict_failed),
+	JK("policy_stat", "recompress_age", pol_rc_age),
+	JK("policy_stat", "writeback_age", pol_wb_age),
 };
 
 static uint64_t *field(struct zstats *s, size_t off)
@@ -448,6 +483,14 @@ static const struct pkey pkeys[] = {
 	PK("discard_ticks_milliseconds_total", "counter", dc_ticks),
 	PK("flush_ios_total", "counter", fl_ios),
 	PK("flush_ticks_milliseconds_total", "counter", fl_ticks),
+	PK("policy_recompressed_pages_total", "counter", pol_recompressed),
+	PK("policy_written_back_pages_total", "counter", pol_written_back),
+	PK("policy_evicted_pages_total", "counter", pol_evicted),
+	PK("policy_runs_total", "counter", pol_runs),
+	PK("policy_last_run_milliseconds", "gauge", pol_last_run_ms),
+	PK("policy_evict_failed_total", "counter", pol_evict_failed),
+	PK("policy_recompress_age_seconds", "gauge", pol_rc_age),
+	PK("policy_writeback_age_seconds", "gauge", pol_wb_age),
 };
 
 /* the line starting with prefix, or NULL; *count gets how many do */
@@ -570,6 +613,7 @@ int main(void)
 	test_bd_stat();
 	test_stat();
 	test_debug_stat();
+	test_policy_stat();
 	test_json();
 	test_json_all();
 	test_prom();
