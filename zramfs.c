@@ -511,6 +511,8 @@ int main(int argc, char *argv[])
 	if (fuse_session_mount(session, mnt) != 0)
 		goto out_devs;
 	set_own_dev(mnt);
+	if (!opts.foreground)
+		zlog_detach();
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
 	write_pidfile();

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,6 +71,24 @@ void zlog_init(int debug, int background)
 	}
 	/* no syslog: keep stderr past daemonizing (-1: lines are lost) */
 	log_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+}
+
+void zlog_detach(void)
+{
+	struct stat st;
+
+	if (log_syslog || log_stamp || log_fd < 0)
+		return;
+	if (fstat(log_fd, &st) ||
+	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return;
+	/* a file it cannot create (not root): stderr stays, as before */
+	if (zlog_open_file(ZLOG_DEFAULT_FILE))
+		return;
+	fprintf(stderr,
+		"zramfs: no syslog on %s and stderr is a pipe: logging to %s "
+		"(-o log=PATH to choose)\n",
+		_PATH_LOG, ZLOG_DEFAULT_FILE);
 }
 
 bool zlog_debug(void)

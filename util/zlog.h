@@ -8,7 +8,10 @@
  *   background, no /dev/log       stderr as it was before daemonizing
  *                                 (kept on a descriptor of its own), so
  *                                 containers and minimal hosts still see
- *                                 every line
+ *                                 every line; but not a pipe or socket:
+ *                                 the caller waits for its end (`make run
+ *                                 | tail`, `$(...)`, ssh), so the lines go
+ *                                 to ZLOG_DEFAULT_FILE (stderr says so)
  * Debug output only with -d.  Nothing on the I/O hot path logs: failures
  * there are counted instead.
  */
@@ -22,6 +25,10 @@
 int zlog_open_file(const char *path);
 /* background: the daemon will detach from its terminal (see above) */
 void zlog_init(int debug, int background);
+#define ZLOG_DEFAULT_FILE "/run/zramfs.log"
+
+/* just before daemonizing: let go of a stderr that is a pipe (see above) */
+void zlog_detach(void);
 /* -d given: callers may skip building debug-only text */
 bool zlog_debug(void);
 void zlog(int level, const char *fmt, ...)

@@ -1,21 +1,23 @@
 #!/bin/bash
 # logging.sh - no log line is lost.  In the background with no syslog
 # listening (containers, minimal hosts) lines go to stderr as it was at
-# start; -o log=PATH appends them to a file with a time stamp; -d logs
+# start, or to /run/zramfs.log when stderr is a pipe; -o log=PATH appends them to a file with a time stamp; -d logs
 # every refused control-file write with the file, the input (escaped,
 # cut), the errno and why.
 . "$(dirname "$0")/../lib.sh"
 
-# without syslog: where /dev/log exists, hide it in a mount namespace of
-# the test's own (the daemon and its mount live there too)
-if [ -e /dev/log ] && [ -z "${ZRAMFS_LOGGING_NS:-}" ]; then
+# in a mount namespace of the test's own (the daemon and its mount live
+# there too): without syslog (where /dev/log exists, it is hidden), and
+# with a /run of its own (the default log file is /run/zramfs.log)
+if [ -z "${ZRAMFS_LOGGING_NS:-}" ]; then
 	trap - EXIT
 	rm -rf "$T"
 	exec unshare -m --propagation private env ZRAMFS_LOGGING_NS=1 bash "$0"
 fi
-if [ -n "${ZRAMFS_LOGGING_NS:-}" ]; then
+if [ -e /dev/log ]; then
 	need mount --bind /dev/null /dev/log
 fi
+need mount -t tmpfs zramfs-test-run /run
 
 # bg_start ARGS...: the daemon in the background (no -f), as make run
 # starts it; its pid from -o pidfile
@@ -64,6 +66,24 @@ ok "background: the SIGTERM refusal reaches stderr" sigterm_busy "$T/bg.err"
 ok "background: SIGTERM when idle ends the daemon" stop_bg
 ok "background: ... and says so" wait_line "$T/bg.err" "Terminated: exiting"
 ok "the pid file is removed at exit" test ! -e "$T/pid"
+DPID=""
+
+# -- background, no syslog, stderr a pipe: /run/zramfs.log ------------------
+# a caller reading the pipe ($(...), | tail, ssh) waits for its end: the
+# daemon must let go of it (10 s, then the reader gives up: 124)
+"$ZRAMFS" ${ZRAMFS_TEST_OPTS:-} -o mem_cap=0,pidfile="$T/pid" "$MNT" 2>&1 |
+	timeout 10 cat > "$T/pipe.out"
+rc=${PIPESTATUS[1]}
+DPID=$(cat "$T/pid" 2>/dev/null)
+need wait_mounted
+eq "stderr a pipe: the reader sees its end (the daemon let go of it)" 0 "$rc"
+eq "... and was told where the lines go" \
+	"zramfs: no syslog on /dev/log and stderr is a pipe: logging to /run/zramfs.log (-o log=PATH to choose)" \
+	"$(cat "$T/pipe.out")"
+ok "... 'mounted at' in /run/zramfs.log, time-stamped" \
+	wait_line /run/zramfs.log "zramfs[$DPID]: mounted at $MNT"
+ok "... the SIGTERM refusal too" sigterm_busy /run/zramfs.log
+ok "... SIGTERM when idle ends the daemon" stop_bg
 DPID=""
 
 # -- -o log=PATH --------------------------------------------------------------
