@@ -3,9 +3,13 @@
 # -dev packages and the compiler; the runtime stage only the libraries the
 # daemon links against and the tools the scripts run.
 # test/integration/container_image.sh checks every package name below
-# against Debian 12 and runs the build stage's steps outside a container.
+# against Debian 12 and runs the build stage's steps outside a container;
+# test/integration/container_run.sh builds the image with podman and runs
+# it.
 
-FROM debian:12-slim AS build
+# BASE: the image both stages start from (a test builds on a local copy)
+ARG BASE=debian:12-slim
+FROM ${BASE} AS build
 # build packages
 RUN apt-get update && \
     apt-get install -y --no-install-recommends \
@@ -16,7 +20,7 @@ WORKDIR /src
 COPY . .
 RUN make clean && make -j"$(nproc)" zramfs && etc/container/install.sh /out
 
-FROM debian:12-slim
+FROM ${BASE}
 # runtime packages: libfuse3-3 liblz4-1 libzstd1 libjansson4 liblzo2-2
 # zlib1g are what zramfs links against; fuse3 brings fusermount3 and
 # /etc/fuse.conf; mount has losetup, swapon, mount; util-linux mkswap

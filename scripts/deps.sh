@@ -5,7 +5,7 @@ set -e
 PKGS="build-essential pkg-config libfuse3-dev fuse3 liblz4-dev libzstd-dev
 libjansson-dev libsmartcols-dev liblzo2-dev zlib1g-dev util-linux e2fsprogs fio jq
 clang clang-format libclang-rt-dev procps psmisc python3 python3-yaml
-python3-prometheus-client systemd"
+python3-prometheus-client systemd podman debootstrap"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

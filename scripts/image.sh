@@ -1,9 +1,14 @@
 #!/bin/sh
-# image.sh [TAG] - build the container image (Dockerfile) with docker or
-# podman, whichever is installed and can reach its engine (make image).
-# Fails with a message when neither can: the image is not part of make check.
+# image.sh [TAG [BUILD-OPTION...]] - build the container image (Dockerfile)
+# with docker or podman, whichever is installed and can reach its engine
+# (make image).  Podman builds with chroot isolation: its RUN steps need no
+# OCI runtime, so it builds where crun cannot start a container (hybrid
+# cgroups, a host that is itself a container).  BUILD-OPTIONs go to the
+# build (test/integration/container_run.sh: --build-arg BASE=...,
+# --iidfile ...).  Fails with a message when neither tool can build.
 set -u
 tag=${1:-zramfs:latest}
+[ $# -gt 0 ] && shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 for tool in docker podman; do
 	command -v "$tool" >/dev/null 2>&1 || continue
@@ -12,8 +17,11 @@ for tool in docker podman; do
 		continue
 	fi
 	echo "image: building $tag with $tool"
-	exec "$tool" build -t "$tag" -f "$top/Dockerfile" "$top"
+	if [ "$tool" = podman ]; then
+		exec podman build --isolation=chroot -t "$tag" "$@" -f "$top/Dockerfile" "$top"
+	fi
+	exec "$tool" build -t "$tag" "$@" -f "$top/Dockerfile" "$top"
 done
 echo "image: neither docker nor podman with a running engine here; cannot build $tag" >&2
-echo "image: (test/integration/container_image.sh checks the Dockerfile's packages and steps without one)" >&2
+echo "image: (scripts/deps.sh installs podman: apt-get install podman)" >&2
 exit 1

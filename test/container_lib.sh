@@ -14,7 +14,10 @@
 #                          mount namespaces in $SCG, mounting at $ZM; returns
 #                          once the mount is seen here (and in the workload;
 #                          with ZRAMFS_DISKSIZE, once zram0 is initialised).
-#                          $SC_PID: its unshare; $SC_INIT: its PID 1
+#                          $SC_PID: its unshare; $SC_INIT: its PID 1.
+#                          With $SC_ROOT (an image's files, a private
+#                          mount): chrooted there, its /vol the volume,
+#                          the image's entrypoint and daemon
 #   sidecar_exited SECS    0 once it has exited (status in $SC_RC)
 #   stop_sidecar           SIGTERM, and SIGKILL if it stays 15 s
 #
@@ -30,6 +33,7 @@ SC_INIT=""	# the sidecar's PID 1 (the entrypoint), seen from here
 WL=""		# a process holding the workload's mount namespace
 BG=()		# other processes started here
 SCG=""
+SC_ROOT=""	# set: start_sidecar runs the image whose root this is
 
 _container_cleanup() {
 	local p i
@@ -94,7 +98,7 @@ refusals() { grep -c "not exiting: image open on zram0" "$T/daemon.log"; }
 # propagation unchanged: $VOL stays a peer of ours, so the sidecar's mount
 # reaches us and the workload
 start_sidecar() {
-	local envs=() i init=0
+	local envs=() cmd i init=0
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		envs+=("$1")
 		# the entrypoint initialises zram0 after mounting: wait for it
@@ -102,10 +106,21 @@ start_sidecar() {
 		shift
 	done
 	[ "${1:-}" = -- ] && shift
+	if [ -n "$SC_ROOT" ]; then
+		# an image's root: /dev, /proc, /sys as a privileged container
+		# has them, the volume at /vol, and the image's entrypoint
+		cmd=(sh -c 'r=$1 v=$2; shift 2
+			mount --rbind /dev "$r/dev" && mount -t proc proc "$r/proc" &&
+			mount --rbind /sys "$r/sys" && mount --bind "$v" "$r/vol" &&
+			exec chroot "$r" env -i ZRAMFS_MNT=/vol/zramfs \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"' \
+			sh "$SC_ROOT" "$VOL" "${envs[@]}" /usr/local/bin/zramfs-entrypoint "$@")
+	else
+		cmd=(env ZRAMFS_MNT="$ZM" ZRAMFS_BIN="$ZRAMFS" "${envs[@]}"
+			"$EP/entrypoint.sh" ${ZRAMFS_TEST_OPTS:-} "$@")
+	fi
 	(run_in_cg "$SCG" unshare -m -p -f --propagation unchanged \
-		--kill-child=SIGKILL env ZRAMFS_MNT="$ZM" ZRAMFS_BIN="$ZRAMFS" \
-		"${envs[@]}" "$EP/entrypoint.sh" ${ZRAMFS_TEST_OPTS:-} "$@" \
-		2>>"$T/daemon.log") &
+		--kill-child=SIGKILL "${cmd[@]}" 2>>"$T/daemon.log") &
 	SC_PID=$!
 	SC_INIT=""
 	for i in $(seq 100); do

@@ -24,8 +24,10 @@ pkgs() {
 }
 
 eq "two stages" 2 "$(grep -c '^FROM ' "$T/df")"
-eq "build stage: debian:12-slim" "FROM debian:12-slim AS build" "$(stage 1 | head -1)"
-eq "runtime stage: debian:12-slim" "FROM debian:12-slim" "$(stage 2 | head -1)"
+eq "the base: debian:12-slim unless BASE says otherwise" "ARG BASE=debian:12-slim" \
+	"$(grep '^ARG BASE' "$T/df")"
+eq "build stage: the base" 'FROM ${BASE} AS build' "$(stage 1 | head -1)"
+eq "runtime stage: the base" 'FROM ${BASE}' "$(stage 2 | head -1)"
 ok "this machine is Debian 12 (the names are checked against its archive)" \
 	grep -q '^12\.' /etc/debian_version
 
