@@ -694,7 +694,8 @@ static ssize_t evict_on_limit_store(struct zdev *z, const char *buf, size_t len)
 
 	if (zparse_u64(buf, len, 10, &v) || v > 1)
 		return -EINVAL;
-	return ret_len(zdev_set_evict_on_limit(z, v), len);
+	zdev_set_evict_on_limit(z, v);
+	return len;
 }
 
 static const struct zattr dev_attrs[] = {

@@ -5,17 +5,13 @@
  * path when an allocation would cross mem_limit (page.c), with init_lock
  * held for read.
  *
- *   when     a write finding the pool past half way from the target to
- *            mem_limit wakes the device's evictor thread and goes on:
- *            the thread makes room while writes continue (zswap's shrink
- *            worker); a write finding the pool within a headroom of the
- *            limit all the same (a 16th of it, 64 KiB to 1 MiB: the
- *            thread did not keep up, or the target leaves no room
- *            between) evicts itself before it allocates, so that the
- *            allocations of concurrent writes do not take the pool above
- *            the limit even for a moment; a write whose allocation
- *            crossed the limit all the same evicts and allocates again
- *            (up to ZEVICT_TRIES times) instead of failing
+ *   when     a write finding the pool within a headroom of mem_limit (a
+ *            16th of it, 64 KiB to 1 MiB) evicts before it allocates, so
+ *            that the allocations of concurrent writes do not take the
+ *            pool above the limit even for a moment; a write whose
+ *            allocation crossed the limit all the same evicts and
+ *            allocates again (up to ZEVICT_TRIES times) instead of
+ *            failing
  *   target   the pool below accept_threshold percent of mem_limit (and at
  *            least two headrooms below it): one eviction makes room for
  *            many writes instead of one page for each; a writer finding
@@ -50,15 +46,8 @@
  * beside them without it, and without the turn.  The store full or the
  * budget spent: -ENOSPC, and the write fails as without eviction.
  *
- * The evictor thread is started by the first evict_on_limit=1 and joined
- * when the device goes; it sleeps on the policy's evict_cond holding
- * nothing, and for a pass takes init_lock for read and evict_lock as a
- * writer's eviction does (a reset waits for at most one pass).  A writer
- * wakes it under the policy lock, a leaf, whatever the writer holds.
- *
  * Lock order: init_lock (read) -> evict_lock -> slot lock (try only) ->
- * pool / backing bitmap locks; the policy lock briefly for the budget and
- * to wake the evictor.
+ * pool / backing bitmap locks; the policy lock briefly for the budget.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -300,22 +289,6 @@ static uint64_t headroom(uint64_t limit)
 	return h < 2 * ROOM_PAGES ? 2 * ROOM_PAGES : h;
 }
 
-/* where eviction brings the pool: accept_threshold, two headrooms down */
-static uint64_t target_pages(struct zdev *z, uint64_t limit)
-{
-	uint64_t target = limit * z->policy.accept / 100, h = headroom(limit);
-
-	if (target + 2 * h > limit)
-		target = limit > 2 * h ? limit - 2 * h : 0;
-	return target;
-}
-
-/* half way from the target to the limit: the evictor starts from here */
-static uint64_t kick_pages(uint64_t target, uint64_t limit)
-{
-	return target + (limit - target) / 2;
-}
-
 /* the post-processing turn within TURN_WAIT_MS: true if taken */
 static bool wait_turn(struct zdev *z)
 {
@@ -332,7 +305,7 @@ static bool wait_turn(struct zdev *z)
 static int make_room(struct zdev *z, bool page_by_page)
 {
 	struct zpolicy *p = &z->policy;
-	uint64_t limit = z->limit_pages, target, used, need;
+	uint64_t limit = z->limit_pages, target, used, need, h;
 	uint64_t sum[NR_BUCKETS];
 	struct sel s = { .sum = sum };
 	unsigned int round;
@@ -341,13 +314,16 @@ static int make_room(struct zdev *z, bool page_by_page)
 
 	if (!limit)
 		return 0;
-	target = target_pages(z, limit);
+	h = headroom(limit);
+	target = limit * p->accept / 100;
+	if (target + 2 * h > limit)
+		target = limit > 2 * h ? limit - 2 * h : 0;
 	/*
 	 * Another eviction made room meanwhile: half its hysteresis is
 	 * still there (at least the headroom).  Not merely a zspage of
 	 * room: the writers waiting would each find it and race for it.
 	 */
-	if (zs_get_total_pages(z->pool) <= kick_pages(target, limit))
+	if (zs_get_total_pages(z->pool) <= target + (limit - target) / 2)
 		return 0;
 	zpolicy_topup(z);
 	if (!page_by_page)
@@ -379,88 +355,14 @@ static int make_room(struct zdev *z, bool page_by_page)
 	return room(z, limit) ? 0 : -ENOSPC;
 }
 
-/* -- the evictor thread ------------------------------------------------- */
-
-static void *evictor(void *arg)
-{
-	struct zdev *z = arg;
-	struct zpolicy *p = &z->policy;
-
-	pthread_mutex_lock(&p->lock);
-	while (!p->stop) {
-		if (!p->evict_kick) {
-			pthread_cond_wait(&p->evict_cond, &p->lock);
-			continue;
-		}
-		p->evict_kick = false;
-		pthread_mutex_unlock(&p->lock);
-		pthread_rwlock_rdlock(&z->init_lock);
-		if (z->init_done && p->evict_on && z->backing) {
-			pthread_mutex_lock(&p->evict_lock);
-			make_room(z, false); /* writers check the limit */
-			pthread_mutex_unlock(&p->evict_lock);
-		}
-		pthread_rwlock_unlock(&z->init_lock);
-		pthread_mutex_lock(&p->lock);
-	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
-}
-
-int zevict_start(struct zdev *z)
-{
-	struct zpolicy *p = &z->policy;
-	int ret = 0;
-
-	pthread_mutex_lock(&p->lock);
-	if (!p->evict_started && !p->stop) {
-		ret = -pthread_create(&p->evict_thread, NULL, evictor, z);
-		p->evict_started = !ret;
-	}
-	pthread_mutex_unlock(&p->lock);
-	return ret ? -ENOMEM : 0;
-}
-
-void zevict_join(struct zdev *z)
-{
-	struct zpolicy *p = &z->policy;
-	bool started;
-
-	pthread_mutex_lock(&p->lock);
-	p->stop = true;
-	started = p->evict_started;
-	p->evict_started = false;
-	pthread_cond_signal(&p->evict_cond);
-	pthread_mutex_unlock(&p->lock);
-	if (started)
-		pthread_join(p->evict_thread, NULL);
-}
-
-/* wake the evictor (the policy lock is a leaf: any caller may) */
-static void kick(struct zpolicy *p)
-{
-	if (p->evict_kick)
-		return;
-	pthread_mutex_lock(&p->lock);
-	p->evict_kick = true;
-	pthread_cond_signal(&p->evict_cond);
-	pthread_mutex_unlock(&p->lock);
-}
-
 void zevict_ahead(struct zdev *z, struct zentry *held)
 {
 	struct zpolicy *p = &z->policy;
-	uint64_t limit = z->limit_pages, used;
+	uint64_t limit = z->limit_pages;
 
-	if (!p->evict_on || !z->backing || !limit)
+	if (!p->evict_on || !z->backing || !limit ||
+	    zs_get_total_pages(z->pool) + headroom(limit) <= limit)
 		return;
-	used = zs_get_total_pages(z->pool);
-	if (used + headroom(limit) <= limit) {
-		/* filling: the evictor makes room while writes go on */
-		if (used > kick_pages(target_pages(z, limit), limit))
-			kick(p);
-		return;
-	}
 	if (held) {
 		make_room(z, true);
 	} else {

@@ -369,7 +369,6 @@ void zpolicy_init(struct zdev *z)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &attr);
 	pthread_condattr_destroy(&attr);
-	pthread_cond_init(&p->evict_cond, NULL);
 	zpolicy_defaults(&p->cfg);
 	p->accept = p->cfg.accept;
 }
@@ -387,8 +386,6 @@ void zpolicy_destroy(struct zdev *z)
 	pthread_mutex_unlock(&p->lock);
 	if (started)
 		pthread_join(p->thread, NULL);
-	zevict_join(z);
-	pthread_cond_destroy(&p->evict_cond);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->evict_lock);
 	pthread_mutex_destroy(&p->lock);
@@ -510,13 +507,9 @@ void zdev_policy_stat(struct zdev *z, struct zstats *s)
 	s->pol_wb_age = p->wb_age;
 }
 
-int zdev_set_evict_on_limit(struct zdev *z, bool on)
+void zdev_set_evict_on_limit(struct zdev *z, bool on)
 {
-	int ret = on ? zevict_start(z) : 0;
-
-	if (!ret)
-		z->policy.evict_on = on;
-	return ret;
+	z->policy.evict_on = on;
 }
 
 bool zdev_evict_on_limit(struct zdev *z)

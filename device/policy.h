@@ -64,8 +64,7 @@ int zdev_set_policy(struct zdev *z, const struct zpolicy_cfg *c,
 void zdev_policy(struct zdev *z, struct zpolicy_cfg *c);
 /* policy_stat's counters into the pol_* fields of a snapshot */
 void zdev_policy_stat(struct zdev *z, struct zstats *s);
-/* on: starts the device's evictor thread if need be (0, or -ENOMEM) */
-int zdev_set_evict_on_limit(struct zdev *z, bool on);
+void zdev_set_evict_on_limit(struct zdev *z, bool on);
 bool zdev_evict_on_limit(struct zdev *z);
 
 /*
@@ -106,11 +105,6 @@ struct zpolicy {
 	_Atomic uint64_t daily_pages; /* budget / 4 KiB; 0: none */
 	/* serialises evictions that hold no slot lock (evict.c) */
 	pthread_mutex_t evict_lock;
-	/* the evictor thread (evict.c): started under lock, stopped by stop */
-	bool evict_started;
-	pthread_t evict_thread;
-	pthread_cond_t evict_cond; /* with lock: wakes the evictor */
-	_Atomic bool evict_kick;   /* a writer found the pool filling */
 	/* policy_stat */
 	_Atomic uint64_t recompressed, written_back, evicted, runs;
 	_Atomic uint64_t last_run_ms, evict_failed;
@@ -142,8 +136,5 @@ int zevict(struct zdev *z, struct zentry *held, unsigned int tries);
  * of mem_limit, make room now (a failure is left to the limit check).
  */
 void zevict_ahead(struct zdev *z, struct zentry *held);
-/* the evictor thread: started by evict_on_limit, joined by zpolicy_destroy */
-int zevict_start(struct zdev *z);
-void zevict_join(struct zdev *z);
 
 #endif
