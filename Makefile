@@ -9,6 +9,7 @@
 #   make soak       >= 10 GiB of swap traffic (not in CI)
 #   make bench      zramfs vs kernel zram vs raw FUSE, table + JSON
 #   make image      container image (Dockerfile) with docker or podman
+#                   (BASE=IMAGE: another base than debian:12-slim)
 #   make install    binaries, man pages, systemd units, example config
 #                   (PREFIX=/usr/local, DESTDIR=)
 
@@ -114,8 +115,9 @@ bench: deps all
 	@./bench/run.sh
 
 IMAGE    ?= zramfs:latest
+# BASE: another base image for both stages (doc/containers.md: offline)
 image:
-	@./scripts/image.sh $(IMAGE)
+	@./scripts/image.sh $(IMAGE) $(if $(BASE),--build-arg BASE=$(BASE))
 .PHONY: image
 
 # units name /usr/local/sbin and /etc: rewritten to where things go
