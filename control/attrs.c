@@ -855,8 +855,6 @@ const char *zattr_why(const struct zattr *a, struct zdev *z, int err)
 					     "no backing_dev is set";
 	case ERANGE:
 		return "a number out of range (a page index past the end?)";
-	case EAGAIN:
-		return "another writeback or recompression runs on this device";
 	case ENOSPC:
 		return "the backing store is full";
 	case EIO:

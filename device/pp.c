@@ -13,9 +13,32 @@ bool zpp_begin(struct zdev *z)
 	return !atomic_exchange(&z->pp_busy, true);
 }
 
+/*
+ * A waiter counts itself, then tries under pp_lock; an ender clears the
+ * turn, then looks for waiters (both sequentially consistent): either the
+ * ender sees the waiter and wakes it under the lock, or the waiter's try
+ * comes after the turn was cleared.
+ */
+void zpp_wait(struct zdev *z)
+{
+	if (zpp_begin(z))
+		return;
+	z->pp_waiters++;
+	pthread_mutex_lock(&z->pp_lock);
+	while (!zpp_begin(z))
+		pthread_cond_wait(&z->pp_cond, &z->pp_lock);
+	pthread_mutex_unlock(&z->pp_lock);
+	z->pp_waiters--;
+}
+
 void zpp_end(struct zdev *z)
 {
 	z->pp_busy = false;
+	if (z->pp_waiters) {
+		pthread_mutex_lock(&z->pp_lock);
+		pthread_cond_broadcast(&z->pp_cond);
+		pthread_mutex_unlock(&z->pp_lock);
+	}
 }
 
 int zpp_add(struct zpp *pp, uint64_t index, uint32_t size)

@@ -22,6 +22,8 @@ struct zpp {
 
 /* take the device's one post-processing turn: false if another has it */
 bool zpp_begin(struct zdev *z);
+/* take it, waiting while another has it (a manual writeback/recompress) */
+void zpp_wait(struct zdev *z);
 void zpp_end(struct zdev *z);
 /*
  * Mark slots [lo, hi) for which pick(e, arg) holds (called under each

@@ -254,10 +254,8 @@ int zdev_recompress(struct zdev *z, const struct zdev_recomp *rq)
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	if (!zpp_begin(z)) {
-		ret = -EAGAIN;
-		goto out_unlock;
-	}
+	/* another run: wait for it, as current kernels do */
+	zpp_wait(z);
 	ret = zrecomp_run(z, rq, false, &replaced);
 	zpp_end(z);
 out_unlock:

@@ -403,10 +403,8 @@ int zdev_writeback(struct zdev *z, const struct zdev_wb_range *r,
 			goto out_unlock;
 		}
 	}
-	if (!zpp_begin(z)) {
-		ret = -EAGAIN;
-		goto out_unlock;
-	}
+	/* another run: wait for it, as current kernels do */
+	zpp_wait(z);
 	for (i = 0; i < n && !ret; i++)
 		ret = zpp_scan(z, &pp, r[i].lo, r[i].hi, pick, &r[i].mode);
 	if (!ret) {

@@ -80,6 +80,8 @@ int zdev_create(int id, struct zdev **out)
 		return -ENOMEM;
 	z->id = id;
 	pthread_rwlock_init(&z->init_lock, NULL);
+	pthread_mutex_init(&z->pp_lock, NULL);
+	pthread_cond_init(&z->pp_cond, NULL);
 	zpolicy_init(z);
 	set_defaults(z);
 	*out = z;
@@ -121,6 +123,8 @@ void zdev_destroy(struct zdev *z)
 	teardown(z);
 	for (i = 0; i < ZDEV_MAX_COMPS; i++)
 		zcomp_params_free(&z->params[i]);
+	pthread_cond_destroy(&z->pp_cond);
+	pthread_mutex_destroy(&z->pp_lock);
 	pthread_rwlock_destroy(&z->init_lock);
 	free(z);
 }

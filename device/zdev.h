@@ -109,10 +109,11 @@ struct zdev_wb_range {
 };
 /*
  * Write the selected slots to the backing store, largest objects first,
- * in batches of writeback_batch_size.  -EINVAL not initialised, -ENODEV
- * no backing store, -EAGAIN another post-processing runs, -ERANGE a range
- * past the end, -ENOSPC the store is full, -EIO the budget is spent or
- * the store failed.  What was written before an error stays written.
+ * in batches of writeback_batch_size; while another post-processing runs,
+ * waits for it first (as current kernels).  -EINVAL not initialised,
+ * -ENODEV no backing store, -ERANGE a range past the end, -ENOSPC the
+ * store is full, -EIO the budget is spent or the store failed.  What was
+ * written before an error stays written.
  */
 int zdev_writeback(struct zdev *z, const struct zdev_wb_range *r,
 		   unsigned int n);
@@ -128,9 +129,9 @@ struct zdev_recomp {
  * Recompress the selected slots with the secondary algorithms in
  * priority order; keep a result only if it lands in a smaller size
  * class (and under threshold), mark a slot that none shrinks
- * incompressible.  -EINVAL not initialised, no such algorithm or
- * priority, threshold not below the huge size; -EAGAIN another
- * post-processing runs.
+ * incompressible; while another post-processing runs, waits for it
+ * first.  -EINVAL not initialised, no such algorithm or priority,
+ * threshold not below the huge size.
  */
 int zdev_recompress(struct zdev *z, const struct zdev_recomp *rq);
 /*

@@ -9,7 +9,8 @@
  *       -> pool class lock / migrate lock (inside pool/)
  *       -> backing bitmap lock (inside backing.c)
  * Post-processing (writeback, recompress) runs one at a time per device
- * (pp_busy), under init_lock for read, taking one slot lock at a time.
+ * (pp_busy), under init_lock for read, taking one slot lock at a time; a
+ * manual one waits for the turn (pp_lock, a leaf), as current kernels do.
  * The policy's runs and evictions (policy.c, evict.c) come in under
  * init_lock for read too; their own locks are in policy.h.
  * The compressors run outside slot locks except for partial-page writes,
@@ -63,9 +64,12 @@ struct zdev {
 	bool wb_compressed;	  /* writeback_compressed */
 	/* atomics: changed without init_lock */
 	_Atomic bool wb_limit_enable;
-	_Atomic uint64_t wb_limit;     /* remaining budget, 4 KiB blocks */
-	_Atomic unsigned int wb_batch; /* writeback_batch_size */
-	_Atomic bool pp_busy;	       /* a writeback or recompress runs */
+	_Atomic uint64_t wb_limit;	 /* remaining budget, 4 KiB blocks */
+	_Atomic unsigned int wb_batch;	 /* writeback_batch_size */
+	_Atomic bool pp_busy;		 /* a writeback or recompress runs */
+	_Atomic unsigned int pp_waiters; /* writebacks waiting for the turn */
+	pthread_mutex_t pp_lock;	 /* with pp_cond: a leaf (pp.c) */
+	pthread_cond_t pp_cond;
 	_Atomic uint64_t limit_pages;
 	_Atomic int open_count;
 	_Atomic int refs;      /* registry.c's reference count */

@@ -179,7 +179,6 @@ static bool known_errno(ssize_t r)
 	case ENOENT:
 	case EACCES:
 	case ENOSPC:
-	case EAGAIN:
 	case ENXIO:
 	case EIO:
 	case ENOTBLK:

@@ -175,4 +175,45 @@ eq "read cleared idle" "....r." "$(bs 8)"
 put "$B/idle" all >/dev/null
 eq "writeback of a recompressed page" "" "$(put "$B/writeback" page_index=8)"
 eq "recompressed page reads back from the store" "$(sha "$T/text")" "$(dsha "$IMG" bs=4096 skip=8 count=1)"
+
+# -- a second writeback or recompression waits for the first (as current
+# kernels; EAGAIN before): 256 MiB of random pages to write back, a second
+# writeback and a recompression started while the first is under way
+echo 1 > "$B/reset"
+fallocate -l 512M "$T/wait-bd"
+put "$B/backing_dev" "$T/wait-bd" >/dev/null
+put "$B/recomp_algorithm" "algo=zstd priority=1" >/dev/null
+echo 512M > "$B/disksize"
+head -c $((256 * MiB)) /dev/urandom > "$T/wait-rand"
+need dwrite "$IMG" if="$T/wait-rand" bs=1M
+text_corpus $((16 * MiB)) > "$T/wait-text"
+need dwrite "$IMG" if="$T/wait-text" bs=1M seek=256
+put "$B/idle" all >/dev/null
+rm -f "$T/wb1.end" "$T/wb2.end" "$T/rc.end"
+( put "$B/writeback" huge > "$T/wb1.err"; date +%s%N > "$T/wb1.end" ) &
+w1=$!
+for _ in $(seq 500); do
+	[ "$(field "$B/bd_stat" 3)" -gt 0 ] && break
+	sleep 0.01
+done
+[ -e "$T/wb1.end" ] && first_done=yes || first_done=no
+( put "$B/writeback" idle > "$T/wb2.err"; date +%s%N > "$T/wb2.end" ) &
+w2=$!
+( put "$B/recompress" type=idle > "$T/rc.err"; date +%s%N > "$T/rc.end" ) &
+w3=$!
+wait "$w1" "$w2" "$w3"
+echo "waiting: bd_stat $(cat "$B/bd_stat"); first done before the others started: $first_done"
+eq "the first writeback was under way when the others started" no "$first_done"
+eq "the first writeback succeeded" "" "$(cat "$T/wb1.err")"
+eq "a second writeback meanwhile waits and succeeds (no EAGAIN)" "" "$(cat "$T/wb2.err")"
+eq "a recompression meanwhile waits and succeeds" "" "$(cat "$T/rc.err")"
+ok "... each ended after the first" test "$(cat "$T/wb2.end")" -ge "$(cat "$T/wb1.end")" \
+	-a "$(cat "$T/rc.end")" -ge "$(cat "$T/wb1.end")"
+# (which of the two came second finds the text pages: a recompressed
+# page is no longer idle, as in the kernel)
+ok "the random pages went back" test "$(field "$B/bd_stat" 1)" -ge 65536
+eq "every page reads back" "$(cat "$T/wait-rand" "$T/wait-text" | sha)" \
+	"$(dsha "$IMG" bs=1M count=272)"
+echo 1 > "$B/reset"
+rm -f "$T/wait-bd" "$T/wait-text" "$T/wait-rand"
 finish
