@@ -80,6 +80,10 @@ units: $(UNIT_BINS)
 deps:
 	@./scripts/deps.sh
 
+# what the tests, fuzz targets and benchmarks use besides
+test-deps:
+	@./scripts/deps.sh test
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@./scripts/run.sh start $(MNT) $(DISKSIZE)
@@ -87,7 +91,7 @@ run: deps
 stop:
 	@./scripts/run.sh stop $(MNT)
 
-check: deps
+check: test-deps
 	@$(MAKE) --no-print-directory all units
 	@./test/run.sh
 
@@ -97,21 +101,21 @@ format:
 format-check:
 	@./scripts/format.sh check
 
-check-asan: deps
+check-asan: test-deps
 	@./scripts/sanitize.sh address
 
-check-tsan: deps
+check-tsan: test-deps
 	@./scripts/sanitize.sh thread
 
 FUZZ_SECONDS ?= 60
-fuzz: deps
+fuzz: test-deps
 	@./fuzz/build.sh
 	@./fuzz/run.sh $(FUZZ_SECONDS)
 
-soak: deps all
+soak: test-deps all
 	@./test/soak.sh
 
-bench: deps all
+bench: test-deps all
 	@./bench/run.sh
 
 IMAGE    ?= zramfs:latest
@@ -154,4 +158,4 @@ uninstall:
 clean:
 	rm -rf zramfs zramfsctl *.o */*.o libzramfs.a $(UNIT_BINS) fuzz/out
 
-.PHONY: all units deps run stop check install uninstall format format-check check-asan check-tsan fuzz soak bench clean
+.PHONY: all units deps test-deps run stop check install uninstall format format-check check-asan check-tsan fuzz soak bench clean

@@ -44,7 +44,7 @@ cleanup() {
 }
 trap 'cleanup; rm -rf "$W"' EXIT
 
-command -v fio >/dev/null || { echo "bench: fio missing (make deps)"; exit 1; }
+command -v fio >/dev/null || { echo "bench: fio missing (make test-deps)"; exit 1; }
 cc -O2 -o "$W/rawfuse" "$HERE/rawfuse.c" $(pkg-config --cflags --libs fuse3) || exit 1
 ensure_corpus
 

@@ -1,11 +1,26 @@
 #!/bin/sh
-# deps.sh - install the Debian packages zramfs needs to build, run and test.
+# deps.sh [test] - install the Debian packages zramfs needs to build and
+# run (make run, make install), and with "test" also what its tests, fuzz
+# targets and benchmarks use (make check, check-asan, fuzz, bench).
 # Does nothing when everything is present; needs root otherwise.
 set -e
 PKGS="build-essential pkg-config libfuse3-dev fuse3 liblz4-dev libzstd-dev
-libjansson-dev libsmartcols-dev liblzo2-dev zlib1g-dev util-linux e2fsprogs fio jq
-clang clang-format libclang-rt-dev procps psmisc python3 python3-yaml
+libjansson-dev libsmartcols-dev liblzo2-dev zlib1g-dev util-linux e2fsprogs
+procps psmisc"
+# the tests: fio and jq drive and read them, clang builds the fuzz targets
+# and checks the format, python3's yaml and prometheus_client parse the
+# manifests and metrics, systemd-analyze checks the units, podman and
+# debootstrap build the container image
+TEST_PKGS="fio jq clang clang-format libclang-rt-dev python3 python3-yaml
 python3-prometheus-client systemd podman debootstrap"
+case ${1:-} in
+"") ;;
+test) PKGS="$PKGS $TEST_PKGS" ;;
+*)
+	echo "usage: deps.sh [test]" >&2
+	exit 2
+	;;
+esac
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -13,7 +28,9 @@ for p in $PKGS; do
 done
 # node and npm run the Kubernetes manifest validators (k8s_manifests.sh);
 # a machine whose image brings its own nodejs with npm needs nothing here
-command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+if [ "${1:-}" = test ] && ! command -v npm >/dev/null 2>&1; then
+	missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 echo "deps: installing$missing"
 if [ "$(id -u)" != 0 ]; then

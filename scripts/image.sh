@@ -23,5 +23,5 @@ for tool in docker podman; do
 	exec "$tool" build -t "$tag" "$@" -f "$top/Dockerfile" "$top"
 done
 echo "image: neither docker nor podman with a running engine here; cannot build $tag" >&2
-echo "image: (scripts/deps.sh installs podman: apt-get install podman)" >&2
+echo "image: (scripts/deps.sh test installs podman: apt-get install podman)" >&2
 exit 1
