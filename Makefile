@@ -1,7 +1,9 @@
 # zramfs - plain Makefile over pkg-config.
 #   make            build ./zramfs
 #   make run/stop   mount at $(MNT) with zram0 / unmount
-#   make check      install deps, build, format-check, run every test
+#   make deps       install the Debian packages that build and run zramfs
+#   make test-deps  ... and those the tests, fuzz and bench use
+#   make check      install test-deps, build, format-check, run every test
 #   make format     rewrite the C sources as .clang-format says
 #   make format-check  list the files that differ (part of make check)
 #   make check-asan sanitizer builds of the same tests (check-tsan too)
