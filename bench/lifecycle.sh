@@ -49,16 +49,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ensure_corpus
-C1=$CORPUS
-C2=${CORPUS%.bin}-seed2.bin
-if [ ! -f "$C2" ]; then
-	log "building corpus $C2"
-	"$HERE/mkcorpus.sh" "$C2" 512 64 20251122 >&2 || exit 1
-fi
-[ $(($(stat -c %s "$C1") + $(stat -c %s "$C2"))) = "$GiB" ] ||
-	{ echo "lifecycle: $C1 + $C2 are not 1 GiB"; exit 1; }
-FILL_SHA=$(cat "$C1" "$C2" | sha256sum | cut -d' ' -f1)
+ensure_corpus_1g
 
 mm() { awk -v n="$1" '{print $n}' "$B/mm_stat"; }
 bd() { awk -v n="$1" '{print $n}' "$B/bd_stat"; }

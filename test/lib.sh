@@ -130,6 +130,24 @@ werr() {
 }
 # field N of a stats file (1-based)
 field() { awk -v n="$2" '{print $n}' "$1"; }
+# used_sampler_start: zram0's mem_used_total sampled every 50 ms in the
+# background (it ends by itself if the test ends first);
+# used_sampler_stop: ends it and prints the largest sample (0 if none)
+used_sampler_start() {
+	rm -f "$T/used.stop" "$T/used.max"
+	( max=0
+	  while [ -d "$T" ] && [ ! -e "$T/used.stop" ]; do
+		u=$(field "$B/mm_stat" 3)
+		[ "${u:-0}" -gt "$max" ] && max=$u && echo "$max" > "$T/used.max"
+		sleep 0.05
+	  done ) &
+	USED_SAMPLER=$!
+}
+used_sampler_stop() {
+	touch "$T/used.stop"
+	wait "$USED_SAMPLER"
+	cat "$T/used.max" 2>/dev/null || echo 0
+}
 # the selected algorithm: what comp_algorithm shows in brackets
 selected() { sed -n 's/.*\[\([^]]*\)\].*/\1/p' "${1:-$B}/comp_algorithm"; }
 # a directory's entries on one line, space-separated

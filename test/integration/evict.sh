@@ -29,20 +29,13 @@ need do_swapon "$dev" --discard=pages --priority 32767
 need mkcg "zramfs_test_evict_$$" 128M
 hcg=$CG
 
-# mem_used_total sampled every 50 ms until $T/stop: the largest seen
-( max=0
-  while [ ! -e "$T/stop" ]; do
-	u=$(field "$B/mm_stat" 3)
-	[ "$u" -gt "$max" ] && max=$u && echo "$max" > "$T/max"
-	sleep 0.05
-  done ) &
-sampler=$!
+# mem_used_total sampled every 50 ms all along: the largest seen
+used_sampler_start
 
 timeout -k 5 240 sh -c 'echo $$ > "$1"; shift; exec "$@"' _ \
 	"$hcg/cgroup.procs" "$T/memhog" 512 2 > "$T/hog.log" 2>&1
 hog_rc=$?
-touch "$T/stop"
-wait "$sampler"
+max=$(used_sampler_stop)
 cat "$T/hog.log"
 echo "mm_stat $(cat "$B/mm_stat"); bd_stat $(cat "$B/bd_stat"); io_stat $(cat "$B/io_stat")"
 echo "policy_stat $(cat "$B/policy_stat")"
@@ -57,7 +50,6 @@ eq "no failed writes or reads" "0 0" "$(awk '{print $2, $1}' "$B/io_stat")"
 ok "pages were evicted ($(field "$B/policy_stat" 3))" \
 	test "$(field "$B/policy_stat" 3)" -ge $((LIMIT / 4096))
 eq "no eviction failed" 0 "$(field "$B/policy_stat" 6)"
-max=$(cat "$T/max" 2>/dev/null || echo 0)
 ok "mem_used_total never above mem_limit (largest sample $max, limit $LIMIT)" \
 	test "$max" -le "$LIMIT" -a "$max" -gt $((LIMIT / 2))
 ok "mem_used_max, the peak of every allocation, not above mem_limit ($(field "$B/mm_stat" 5))" \

@@ -46,7 +46,7 @@ PY
 
 round() {
 	local P="wbc=$1: " dev busy_pid p_pid rc max
-	rm -f "$T/stop" "$T/backing" "$T/max"
+	rm -f "$T/backing"
 	need fallocate -l 256M "$T/backing"
 	ok "${P}backing_dev" test -z "$(put "$B/backing_dev" "$T/backing")"
 	ok "${P}writeback_compressed $1" test -z "$(put "$B/writeback_compressed" "$1")"
@@ -63,13 +63,7 @@ round() {
 	head -c $((8 * MiB)) /dev/zero > "$T/model"
 	ok "${P}policy interval=1 recompress_after=0 writeback_after=1" \
 		test -z "$(put "$B/policy" "interval=1 recompress_after=0 writeback_after=1")"
-	( max=0
-	  while [ ! -e "$T/stop" ]; do
-		u=$(field "$B/mm_stat" 3)
-		[ "$u" -gt "$max" ] && max=$u && echo "$max" > "$T/max"
-		sleep 0.05
-	  done ) &
-	sampler=$!
+	used_sampler_start
 
 	# shellcheck disable=SC2086
 	timeout -k 5 $((RUNTIME + 120)) fio --name=busy --filename="$dev" $FIO_COMMON \
@@ -95,8 +89,7 @@ round() {
 		--rw=write --size=48M --verify_only --output="$T/cold2.json" 2>> "$T/fio.err"
 	eq "${P}cold region verified again: fio exit status" 0 "$?"
 	eq "${P}cold region again: 0 verify errors" 0 "$(fio_errors "$T/cold2.json")"
-	touch "$T/stop"
-	wait "$sampler"
+	max=$(used_sampler_stop)
 	[ -s "$T/fio.err" ] && head -5 "$T/fio.err"
 	[ -s "$T/partial.log" ] && head -5 "$T/partial.log"
 	eq "${P}busy region: fio exit status" 0 "$rc"
@@ -111,7 +104,6 @@ round() {
 	ok "${P}runs moved pages too (recompressed $(field "$B/policy_stat" 1), written back $(field "$B/policy_stat" 2))" \
 		test $(($(field "$B/policy_stat" 1) + $(field "$B/policy_stat" 2))) -gt 0
 	eq "${P}no eviction failed" 0 "$(field "$B/policy_stat" 6)"
-	max=$(cat "$T/max" 2>/dev/null || echo 0)
 	ok "${P}mem_used_total never above mem_limit (largest sample $max)" test "$max" -le "$LIMIT"
 	ok "${P}mem_used_max not above mem_limit ($(field "$B/mm_stat" 5))" \
 		test "$(field "$B/mm_stat" 5)" -le "$LIMIT"
