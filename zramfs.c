@@ -539,6 +539,7 @@ int main(int argc, char *argv[])
 	fuse_loop_cfg_set_idle_threads(cfg, threads);
 	ret = fuse_session_loop_mt(session, cfg) ? 1 : 0;
 	fuse_loop_cfg_destroy(cfg);
+	zfs_drop_handles();
 out_stop:
 	stop_signal_thread();
 out_unmount:

@@ -11,6 +11,10 @@
  * as sysfs calls show() on the first read, not at open: one `cat hot_add`
  * adds one device, an open without a read adds none, and reads at any
  * offset see one consistent text.
+ *
+ * Open control files and directories are also on a list (open_lock, a
+ * leaf): a daemon ending with some still open gets no release for them,
+ * and zfs_drop_handles() frees them once the workers are gone.
  */
 #define FUSE_USE_VERSION 314
 
@@ -38,8 +42,41 @@
 #include "util/page.h"
 #include "util/zlog.h"
 
+/* what is open and not yet released: control files and directories */
+struct open_link {
+	struct open_link *prev, *next;
+};
+static struct open_link open_ctl = { &open_ctl, &open_ctl };
+static struct open_link open_dirs = { &open_dirs, &open_dirs };
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void link_open(struct open_link *head, struct open_link *l)
+{
+	pthread_mutex_lock(&open_lock);
+	l->next = head->next;
+	l->prev = head;
+	head->next->prev = l;
+	head->next = l;
+	pthread_mutex_unlock(&open_lock);
+}
+
+static void unlink_open(struct open_link *l)
+{
+	pthread_mutex_lock(&open_lock);
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	pthread_mutex_unlock(&open_lock);
+}
+
+/* an open directory: the listing taken at opendir */
+struct dir_handle {
+	struct open_link link; /* first: the list's entries are handles */
+	struct zino_dirbuf b;
+};
+
 /* an open control file: one snapshot for reads, taken by the first */
 struct ctl_handle {
+	struct open_link link; /* first, as in dir_handle */
 	const struct zattr *attr;
 	struct zdev *dev;     /* referenced, NULL for class files */
 	pthread_mutex_t lock; /* orders the first reads */
@@ -161,11 +198,18 @@ out_err:
 	fuse_reply_err(req, -ret);
 }
 
+static void free_dir(struct dir_handle *d)
+{
+	unlink_open(&d->link);
+	free(d->b.p);
+	free(d);
+}
+
 /* the listing is taken at opendir: readdir pages through one snapshot */
 static void zfs_opendir(fuse_req_t req, fuse_ino_t ino,
 			struct fuse_file_info *fi)
 {
-	struct zino_dirbuf *b;
+	struct dir_handle *d;
 	struct stat st;
 	int ret = zino_stat(ino, &st);
 
@@ -174,22 +218,20 @@ static void zfs_opendir(fuse_req_t req, fuse_ino_t ino,
 	if (ret)
 		goto out_err;
 	ret = -ENOMEM;
-	b = calloc(1, sizeof(*b));
-	if (!b)
+	d = calloc(1, sizeof(*d));
+	if (!d)
 		goto out_err;
-	ret = zino_list(req, ino, b);
+	ret = zino_list(req, ino, &d->b);
 	if (ret)
 		goto out_free;
-	fi->fh = (uint64_t)(uintptr_t)b;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		/* interrupted: no releasedir will come */
-		free(b->p);
-		free(b);
-	}
+	fi->fh = (uint64_t)(uintptr_t)d;
+	link_open(&open_dirs, &d->link);
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		free_dir(d); /* interrupted: no releasedir will come */
 	return;
 out_free:
-	free(b->p);
-	free(b);
+	free(d->b.p);
+	free(d);
 out_err:
 	fuse_reply_err(req, -ret);
 }
@@ -197,7 +239,7 @@ out_err:
 static void zfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			struct fuse_file_info *fi)
 {
-	struct zino_dirbuf *b = (struct zino_dirbuf *)(uintptr_t)fi->fh;
+	struct zino_dirbuf *b = &((struct dir_handle *)(uintptr_t)fi->fh)->b;
 
 	if ((size_t)off < b->size)
 		reply_copy(req, b->p + off,
@@ -209,10 +251,7 @@ static void zfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void zfs_releasedir(fuse_req_t req, fuse_ino_t ino,
 			   struct fuse_file_info *fi)
 {
-	struct zino_dirbuf *b = (struct zino_dirbuf *)(uintptr_t)fi->fh;
-
-	free(b->p);
-	free(b);
+	free_dir((struct dir_handle *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -245,6 +284,7 @@ static void zfs_statfs(fuse_req_t req, fuse_ino_t ino)
 
 static void free_handle(struct ctl_handle *h)
 {
+	unlink_open(&h->link);
 	if (h->dev)
 		zreg_put(h->dev);
 	if (h->text != h->buf)
@@ -301,6 +341,7 @@ static void open_attr(fuse_req_t req, struct zino *n, struct fuse_file_info *fi)
 	h->text = h->buf;
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
+	link_open(&open_ctl, &h->link);
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		free_handle(h); /* interrupted: undo */
 }
@@ -570,6 +611,14 @@ static void zfs_init(void *userdata, struct fuse_conn_info *conn)
 }
 
 /* clang-format off */
+void zfs_drop_handles(void)
+{
+	while (open_ctl.next != &open_ctl)
+		free_handle((struct ctl_handle *)open_ctl.next);
+	while (open_dirs.next != &open_dirs)
+		free_dir((struct dir_handle *)open_dirs.next);
+}
+
 const struct fuse_lowlevel_ops zfs_ops = {
 	.init		= zfs_init,
 	.lookup		= zfs_lookup,

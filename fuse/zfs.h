@@ -52,5 +52,11 @@ int zfs_setup(const struct zfs_config *cfg);
  *		refused as sysfs refuses them: EACCES for create, EPERM
  */
 extern const struct fuse_lowlevel_ops zfs_ops;
+/*
+ * After the session loop (its workers joined), before the devices go:
+ * free the control-file and directory handles no release came for (a
+ * reader still had them open when the daemon ended).
+ */
+void zfs_drop_handles(void);
 
 #endif
